@@ -1,0 +1,413 @@
+"""Shared logic of the sktime_eeg classifiers: a scikit-learn estimator that trains with skorch.
+
+The estimator *has* a skorch ``NeuralNetClassifier`` (``net_``) rather than *being* one, so
+its ``__init__`` holds only explicit hyperparameters, ``predict`` returns the user's labels,
+and refitting on data of another shape simply builds a new network.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+from torch import nn
+
+from ._validation import check_eeg_data, check_eeg_labels, is_epochs
+
+__all__ = ["BaseEEGClassifier", "TensorBatchIterator"]
+
+_OPTIMIZERS = {
+    "adamw": (torch.optim.AdamW, {}),
+    "adam": (torch.optim.Adam, {}),
+    "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+}
+_LR_SCHEDULES = ("cosine", "constant")
+
+
+class TensorBatchIterator:
+    """Mini-batches sliced from whole tensors: no per-trial Python work or collation.
+
+    Used as skorch's ``iterator_train`` / ``iterator_valid``. skorch's default ``DataLoader``
+    indexes the dataset trial by trial and collates the results; for EEG arrays held in
+    memory, slicing one tensor per batch is much cheaper.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset
+        Holds ``X`` (tensor ``(n_trials, ...)``) and optionally ``y`` (tensor ``(n_trials,)``).
+    batch_size : int
+        Trials per batch.
+    shuffle : bool
+        Draw a new order each pass, from torch's global generator (seeded by the estimator).
+    drop_singleton : bool
+        When training, fold a last batch of a single trial into the previous one (batch norm
+        cannot train on one value per channel).
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int = 64,
+        shuffle: bool = False,
+        drop_singleton: bool = False,
+    ) -> None:
+        self.X = dataset.X
+        self.y = dataset.y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        n = len(self.X)
+        starts = list(range(0, n, batch_size))
+        if drop_singleton and len(starts) > 1 and n - starts[-1] == 1:
+            starts.pop()
+        self._bounds = list(zip(starts, starts[1:] + [n], strict=True))
+
+    def __len__(self) -> int:
+        return len(self._bounds)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.X)) if self.shuffle else None
+        for start, stop in self._bounds:
+            if order is None:
+                idx = slice(start, stop)
+            else:
+                idx = order[start:stop]
+            yield self.X[idx], (None if self.y is None else self.y[idx])
+
+
+def _shrunk_lengths(
+    n_times: int, kernel_length: int, pool_length: int, pool_stride: int, owner: str
+) -> tuple[int, int, int]:
+    """Kernel and pooling sizes that fit ``n_times`` samples, with a warning when shrunk."""
+    k = min(kernel_length, n_times)
+    p = min(pool_length, n_times - k + 1)
+    s = min(pool_stride, p)
+    if (k, p, s) != (kernel_length, pool_length, pool_stride):
+        warnings.warn(
+            f"{owner}: X has {n_times} samples per trial, fewer than kernel_length="
+            f"{kernel_length} and pool_length={pool_length} span; using kernel_length={k}, "
+            f"pool_length={p}, pool_stride={s}. Set them explicitly for short windows (at "
+            "250 Hz the defaults assume windows of at least 0.4 s).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return k, p, s
+
+
+class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
+    """Base of the sktime_eeg classifiers (not for direct use).
+
+    Subclasses define ``__init__`` with their hyperparameters and
+    :meth:`_build_module`; everything else -- input validation, label encoding,
+    standardization, the skorch training loop, prediction, folding -- lives here.
+
+    Parameters shared by every subclass are documented on the concrete classes.
+    """
+
+    #: Hyperparameters that must be positive integers (subclasses extend the tuple).
+    _positive_int_params: tuple[str, ...] = (
+        "n_filters",
+        "kernel_length",
+        "pool_length",
+        "pool_stride",
+        "max_epochs",
+        "batch_size",
+    )
+
+    # -- hooks -----------------------------------------------------------------------------
+    def _build_module(
+        self,
+        n_channels: int,
+        n_times: int,
+        n_classes: int,
+        kernel_length: int,
+        pool_length: int,
+        pool_stride: int,
+    ) -> nn.Module:
+        """Return an initialised torch module: ``(n, C, T)`` float -> ``(n, n_classes)`` logits."""
+        raise NotImplementedError
+
+    # -- scikit-learn plumbing ---------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.two_d_array = True
+        return tags
+
+    def _check_hyperparameters(self) -> None:
+        name = type(self).__name__
+        for param in self._positive_int_params:
+            value = getattr(self, param)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name}: {param} must be a positive integer, got {value!r}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"{name}: dropout must be in [0, 1), got {self.dropout!r}.")
+        if not self.lr > 0:
+            raise ValueError(f"{name}: lr must be positive, got {self.lr!r}.")
+        if self.weight_decay < 0:
+            raise ValueError(f"{name}: weight_decay must be >= 0, got {self.weight_decay!r}.")
+        if not (isinstance(self.optimizer, str) and self.optimizer in _OPTIMIZERS) and not (
+            isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer)
+        ):
+            raise ValueError(
+                f"{name}: optimizer must be one of {sorted(_OPTIMIZERS)} or a "
+                f"torch.optim.Optimizer subclass, got {self.optimizer!r}."
+            )
+        if self.lr_schedule not in _LR_SCHEDULES:
+            raise ValueError(
+                f"{name}: lr_schedule must be one of {list(_LR_SCHEDULES)}, got "
+                f"{self.lr_schedule!r}."
+            )
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise ValueError(
+                f"{name}: validation_fraction must be in [0, 1), got {self.validation_fraction!r}."
+            )
+        if self.patience is not None:
+            if (
+                isinstance(self.patience, bool)
+                or not isinstance(self.patience, (int, np.integer))
+                or self.patience < 1
+            ):
+                raise ValueError(
+                    f"{name}: patience must be None or a positive integer, got {self.patience!r}."
+                )
+            if self.validation_fraction == 0:
+                raise ValueError(
+                    f"{name}: early stopping (patience={self.patience}) needs a validation "
+                    "split; set validation_fraction, e.g. validation_fraction=0.2."
+                )
+
+    def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
+        """Validate X, check it against the fitted shape, return it standardized float32."""
+        name = type(self).__name__
+        eeg = check_eeg_data(X)
+        data = eeg.data
+        n_trials, n_channels, n_times = data.shape
+        if reset:
+            self.n_channels_, self.n_times_ = n_channels, n_times
+            self.sfreq_, self.ch_names_ = eeg.sfreq, eeg.ch_names
+        else:
+            if n_channels != self.n_channels_:
+                hint = (
+                    " A single trial of shape (n_channels, n_times) must be passed as "
+                    "X[np.newaxis]."
+                    if np.ndim(X) == 2 and not is_epochs(X)
+                    else ""
+                )
+                raise ValueError(
+                    f"X has {n_channels} features, but {name} is expecting "
+                    f"{self.n_channels_} features as input: the number of channels (axis 1 of "
+                    f"(n_trials, n_channels, n_times)) must equal the one seen in fit." + hint
+                )
+            if eeg.ch_names is not None and self.ch_names_ is not None:
+                if eeg.ch_names != self.ch_names_:
+                    raise ValueError(
+                        f"The channels of X differ from those seen in fit: got "
+                        f"{eeg.ch_names}, expected {self.ch_names_}. Reorder or pick them "
+                        f"with epochs.reorder_channels({self.ch_names_!r})."
+                    )
+            if eeg.sfreq is not None and self.sfreq_ is not None and eeg.sfreq != self.sfreq_:
+                raise ValueError(
+                    f"X is sampled at {eeg.sfreq} Hz but {name} was fitted at {self.sfreq_} "
+                    f"Hz; resample it first, e.g. epochs.resample({self.sfreq_})."
+                )
+            if n_times != self.n_times_:
+                raise ValueError(
+                    f"X has {n_times} samples per trial but {name} was fitted on "
+                    f"{self.n_times_}; crop or resample the trials to the fitted window."
+                )
+        # Feature names (DataFrames) and n_features_in_ the scikit-learn way.
+        validate_data(
+            self, X if hasattr(X, "columns") else data, skip_check_array=True, reset=reset
+        )
+        if reset:
+            mean = data.mean(axis=(0, 2), dtype=np.float64)
+            scale = data.std(axis=(0, 2), dtype=np.float64)
+            constant = scale <= np.finfo(np.float32).eps * np.abs(mean)
+            scale[constant] = 1.0
+            self.mean_, self.scale_ = mean, scale
+        out = (data - self.mean_[:, None].astype(np.float32)) / self.scale_[:, None].astype(
+            np.float32
+        )
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    # -- training ----------------------------------------------------------------------------
+    def _make_net(self, module: nn.Module, n_classes: int, valid: Dataset | None):
+        if isinstance(self.optimizer, str):
+            optimizer, optimizer_kwargs = _OPTIMIZERS[self.optimizer]
+        else:
+            optimizer, optimizer_kwargs = self.optimizer, {}
+        callbacks = []
+        if self.lr_schedule == "cosine":
+            callbacks.append(
+                ("lr_schedule", LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs))
+            )
+        if self.patience is not None:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
+            )
+        return NeuralNetClassifier(
+            module,
+            criterion=nn.CrossEntropyLoss,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=None if valid is None else predefined_split(valid),
+            iterator_train=TensorBatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__drop_singleton=True,
+            iterator_valid=TensorBatchIterator,
+            callbacks=callbacks,
+            classes=list(range(n_classes)),
+            device=self.device,
+            verbose=self.verbose,
+            **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
+            optimizer__weight_decay=self.weight_decay,
+        )
+
+    def _rng_devices(self) -> list[int]:
+        device = torch.device(self.device)
+        if device.type == "cuda":
+            return [device.index if device.index is not None else torch.cuda.current_device()]
+        return []
+
+    def fit(self, X: Any, y: Any) -> BaseEEGClassifier:
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_trials, n_channels, n_times) or (n_trials, n_features), \
+                or mne.Epochs
+            Training EEG. A 2D array is read as ``n_features`` channels of one sample each.
+            Channels are standardized with the mean and standard deviation learned here
+            (``mean_``, ``scale_``), so the unit of the recording does not matter.
+        y : array-like of shape (n_trials,)
+            Class labels of any type; ``classes_`` keeps them.
+
+        Returns
+        -------
+        self
+        """
+        name = type(self).__name__
+        self._check_hyperparameters()
+        data = self._check_X(X, reset=True)
+        y = check_eeg_labels(y, data.shape[0], caller=name)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(
+                f"{name} needs at least two classes to train; got one class ({classes[0]!r}) "
+                f"in all {y.shape[0]} trials. Check the labels (e.g. epochs.events[:, 2])."
+            )
+        self.classes_ = classes
+        kernel_length, pool_length, pool_stride = _shrunk_lengths(
+            data.shape[2], self.kernel_length, self.pool_length, self.pool_stride, name
+        )
+        self.kernel_length_, self.pool_length_, self.pool_stride_ = (
+            kernel_length,
+            pool_length,
+            pool_stride,
+        )
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        y_encoded = y_encoded.astype(np.int64)
+        valid = None
+        if self.validation_fraction > 0:
+            counts = np.bincount(y_encoded, minlength=classes.size)
+            if counts.min() < 2:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} asks for a stratified "
+                    f"validation split, but class {classes[counts.argmin()]!r} has only "
+                    f"{counts.min()} trial(s); every class needs at least 2. Add trials or set "
+                    "validation_fraction=0 (and patience=None)."
+                )
+            n_valid = max(classes.size, int(round(self.validation_fraction * y.shape[0])))
+            if y.shape[0] - n_valid < classes.size:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves fewer training "
+                    f"trials than classes ({y.shape[0]} trials, {classes.size} classes); "
+                    "lower validation_fraction or add trials."
+                )
+            train_idx, valid_idx = train_test_split(
+                np.arange(y.shape[0]), test_size=n_valid, stratify=y_encoded, random_state=seed
+            )
+            valid = Dataset(
+                torch.from_numpy(data[valid_idx]), torch.from_numpy(y_encoded[valid_idx])
+            )
+            data, y_encoded = data[train_idx], y_encoded[train_idx]
+        with torch.random.fork_rng(devices=self._rng_devices()):
+            torch.manual_seed(seed)
+            module = self._build_module(
+                data.shape[1],
+                data.shape[2],
+                classes.size,
+                kernel_length,
+                pool_length,
+                pool_stride,
+            )
+            net = self._make_net(module, classes.size, valid)
+            net.fit(torch.from_numpy(data), torch.from_numpy(y_encoded))
+        self.net_ = net
+        return self
+
+    # -- inference ---------------------------------------------------------------------------
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_trials, n_channels, n_times) or mne.Epochs
+            EEG with the channels and window length seen in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_trials, n_classes)
+            Softmax outputs in the order of ``classes_``; rows sum to 1.
+        """
+        check_is_fitted(self)
+        data = self._check_X(X, reset=False)
+        return self.net_.predict_proba(torch.from_numpy(data))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_trials, n_channels, n_times) or mne.Epochs
+            EEG with the channels and window length seen in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_trials,)
+            Labels from ``classes_`` (the user's labels, not indices).
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # -- folding -----------------------------------------------------------------------------
+    def _folded_copy(self, target: BaseEEGClassifier) -> BaseEEGClassifier:
+        """Give the unfitted ``target`` this estimator's fitted state, with the stem folded."""
+        from .nn import fold
+
+        check_is_fitted(self)
+        for key, value in vars(self).items():
+            if key.endswith("_") and not key.startswith("_") and key != "net_":
+                setattr(target, key, copy.deepcopy(value))
+        module = copy.deepcopy(self.net_.module_)
+        module.stem = fold(module.stem)
+        net = target._make_net(module, self.classes_.size, None)
+        net.initialize()
+        net.history = copy.deepcopy(self.net_.history)
+        target.net_ = net
+        return target

@@ -1,0 +1,199 @@
+"""Turn user input (arrays or ``mne.Epochs``) into validated float32 EEG arrays.
+
+Every estimator and transformer of the package goes through :func:`check_eeg_data` and
+:func:`check_eeg_labels`, so the same input gets the same error everywhere. Errors say
+what was wrong and how to fix it; the user's objects are never modified.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+__all__ = ["EEGInput", "check_eeg_data", "check_eeg_labels", "is_epochs"]
+
+
+class EEGInput(NamedTuple):
+    """Validated EEG input.
+
+    Attributes
+    ----------
+    data : ndarray of shape (n_trials, n_channels, n_times), float32, C-contiguous
+        The signal. A 2D input ``(n_trials, n_features)`` becomes ``(n_trials, n_features, 1)``.
+    sfreq : float or None
+        Sampling frequency in Hz when the input was ``mne.Epochs``, else None.
+    ch_names : list of str or None
+        Channel names when the input was ``mne.Epochs``, else None.
+    """
+
+    data: np.ndarray
+    sfreq: float | None
+    ch_names: list[str] | None
+
+
+def is_epochs(X: Any) -> bool:
+    """Whether ``X`` is an MNE epochs object (``mne.Epochs``, ``mne.EpochsArray``, ...)."""
+    try:
+        from mne import BaseEpochs
+    except ImportError:  # pragma: no cover - mne is a hard dependency
+        return False
+    return isinstance(X, BaseEpochs)
+
+
+def _as_numeric_array(X: Any, name: str) -> np.ndarray:
+    if sparse.issparse(X):
+        raise TypeError(
+            f"Sparse input is not supported for {name}: EEG is dense. Pass a dense array, "
+            f"e.g. {name}.toarray()."
+        )
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            f"{name} must be a numeric array of shape (n_trials, n_channels, n_times), "
+            f"got a string."
+        )
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(
+            f"{name} could not be turned into a rectangular array ({exc}). Every trial must "
+            "have the same number of channels and samples; crop or pad the trials first."
+        ) from None
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {name} has dtype {arr.dtype}. Pass the real signal "
+            "(e.g. np.real(X) or np.abs(X) for an envelope)."
+        )
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name} must be numeric, got an array of dtype {arr.dtype} whose values "
+                "cannot be converted to float. Check that no column holds text or labels."
+            ) from None
+    return arr
+
+
+def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
+    """Validate EEG input and return it as a float32 ``(n_trials, n_channels, n_times)`` array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_trials, n_channels, n_times) or (n_trials, n_features), \
+            or mne.Epochs
+        The EEG. A 2D array is read as ``n_features`` channels of one sample each. For
+        ``mne.Epochs`` all channels are used (as by ``epochs.get_data()``); pick the ones
+        you want first, e.g. ``epochs.pick("eeg")``.
+    name : str
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    EEGInput
+        ``data`` float32 ``(n_trials, n_channels, n_times)`` (a new array unless the input
+        already was a C-contiguous float32 3D array; never modified in place), plus
+        ``sfreq`` and ``ch_names`` for Epochs.
+
+    Raises
+    ------
+    TypeError
+        For sparse matrices.
+    ValueError
+        For non-numeric or complex values, a number of dimensions other than 2 or 3,
+        empty input, or NaN / infinite values.
+    """
+    sfreq = ch_names = None
+    if is_epochs(X):
+        arr = X.get_data(copy=False)
+        sfreq = float(X.info["sfreq"])
+        ch_names = list(X.ch_names)
+    else:
+        arr = _as_numeric_array(X, name)
+
+    if arr.ndim == 2:
+        arr = arr[:, :, np.newaxis]
+    elif arr.ndim != 3:
+        raise ValueError(
+            f"Expected {name} of shape (n_trials, n_channels, n_times) or (n_trials, "
+            f"n_features), got a {arr.ndim}D array of shape {arr.shape}. "
+            + (
+                f"For a single trial of shape (n_channels, n_times) pass {name}[np.newaxis]."
+                if arr.ndim == 1
+                else "Reshape it to (n_trials, n_channels, n_times)."
+            )
+        )
+    n_trials, n_channels, n_times = arr.shape
+    if n_trials == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is "
+            f"required: {name} has no trials."
+        )
+    if n_channels == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({n_trials}, 0)) while a minimum of 1 is "
+            f"required: {name} has no channels."
+        )
+    if n_times == 0:
+        raise ValueError(
+            f"{name} has 0 time samples (shape={arr.shape}); each trial needs at least one."
+        )
+
+    data = np.ascontiguousarray(arr, dtype=np.float32)
+    finite = np.isfinite(data)
+    if not finite.all():
+        bad_trials = np.flatnonzero(~finite.all(axis=(1, 2)))
+        kind = "NaN" if np.isnan(data).any() else "infinite values (inf)"
+        overflow = np.isfinite(arr).all() if arr.dtype != np.float32 else False
+        raise ValueError(
+            f"{name} contains {kind} in {bad_trials.size} trial(s) (first: index "
+            f"{bad_trials[0]})"
+            + (" after conversion to float32 (values beyond ~3.4e38)" if overflow else "")
+            + ". Drop those trials (e.g. epochs.drop_bad() or X[mask]) or repair them "
+            "(interpolate bad channels, e.g. epochs.interpolate_bads()) before passing them "
+            "here; NaN and inf are not accepted."
+        )
+    return EEGInput(data, sfreq, ch_names)
+
+
+def check_eeg_labels(y: Any, n_trials: int, *, name: str = "y", caller: str = "") -> np.ndarray:
+    """Validate classification labels.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_trials,)
+        Class labels of any type (ints, strings, ...). A column vector is accepted with a
+        ``DataConversionWarning``.
+    n_trials : int
+        Number of trials of the matching ``X``.
+    name : str
+        Name of the argument, used in error messages.
+    caller : str
+        Name of the estimator, used in error messages.
+
+    Returns
+    -------
+    ndarray of shape (n_trials,)
+        The labels (a view or copy; the input is not modified).
+    """
+    who = caller or "This estimator"
+    if y is None:
+        raise ValueError(
+            f"{who} requires y to be passed, but the target y is None. Pass the class "
+            "label of every trial, e.g. epochs.events[:, 2]."
+        )
+    y = column_or_1d(y, warn=True)
+    if y.shape[0] != n_trials:
+        raise ValueError(
+            f"X has {n_trials} trials but {name} has {y.shape[0]} labels; pass one label per trial."
+        )
+    if y.dtype.kind in "fc" and not np.isfinite(y).all():
+        raise ValueError(
+            f"Input {name} contains NaN or infinity; every trial needs a class label. Drop "
+            "unlabelled trials first."
+        )
+    check_classification_targets(y)
+    return y

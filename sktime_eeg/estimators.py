@@ -1,0 +1,239 @@
+"""The paper's CNN classifiers as scikit-learn estimators: 1D (temporal + spatial) and 2D stems."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ._base import BaseEEGClassifier
+from .nn import ShallowNet, SpatioTemporalStem, TemporalSpatialStem
+
+__all__ = ["Conv1DEEGClassifier", "Conv2DEEGClassifier"]
+
+_ARCH_DOC = """
+    n_filters : int, default=40
+        Number of spatiotemporal filters (feature maps after the stem).
+    kernel_length : int, default=25
+        Temporal kernel length in samples (100 ms at 250 Hz).
+    pool_length : int, default=75
+        Average-pooling window in samples over the squared signals (300 ms at 250 Hz).
+    pool_stride : int, default=15
+        Pooling stride in samples.
+
+        ``kernel_length``, ``pool_length`` and ``pool_stride`` shrink, with a warning, when a
+        trial has fewer samples than they span; the values used are ``kernel_length_``,
+        ``pool_length_`` and ``pool_stride_``.
+    dropout : float, default=0.5
+        Dropout probability before the linear classifier."""
+
+_TRAINING_DOC = """
+    max_epochs : int, default=50
+        Passes over the training data.
+    batch_size : int, default=64
+        Trials per mini-batch (training and inference).
+    lr : float, default=1e-3
+        Initial learning rate.
+    weight_decay : float, default=0.0
+        Weight decay of the optimizer (decoupled for AdamW).
+    optimizer : {"adamw", "adam", "sgd"} or torch.optim.Optimizer subclass, default="adamw"
+        Optimizer ("sgd" uses Nesterov momentum 0.9).
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        Cosine annealing of the learning rate to zero over ``max_epochs``, or none.
+    patience : int or None, default=None
+        Stop when the validation loss has not improved for this many epochs and restore the
+        best weights (skorch ``EarlyStopping``). Needs ``validation_fraction > 0``.
+    validation_fraction : float, default=0.0
+        Fraction of the training trials held out, stratified by class, to monitor the
+        validation loss and accuracy in ``net_.history``. Every class needs >= 2 trials.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation split for this
+        fit only: two fits with the same int are bit-identical on CPU, and torch's global
+        random state is left as it was.
+    device : str or torch.device, default="cpu"
+        Where to train and predict ("cpu", "cuda", "cuda:1", ...).
+    verbose : int, default=0
+        0 is silent; 1 prints skorch's per-epoch table.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels seen in fit (any type), in the order of ``predict_proba`` columns.
+    n_features_in_ : int
+        Number of channels seen in fit.
+    n_channels_, n_times_ : int
+        Shape of one trial seen in fit.
+    sfreq_ : float or None
+        Sampling frequency when fitted on ``mne.Epochs``, else None.
+    ch_names_ : list of str or None
+        Channel names when fitted on ``mne.Epochs``, else None.
+    mean_, scale_ : ndarray of shape (n_channels,)
+        Per-channel mean and standard deviation of the training data; inputs are
+        standardized with them in fit and predict.
+    kernel_length_, pool_length_, pool_stride_ : int
+        The lengths actually used (see ``kernel_length``).
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net: ``net_.history`` has the per-epoch losses,
+        ``net_.module_`` the torch module."""
+
+
+class Conv2DEEGClassifier(BaseEEGClassifier):
+    __doc__ = (
+        """ShallowConvNet-style classifier with a 2D spatiotemporal stem.
+
+    One convolution with ``n_filters`` kernels of ``n_channels x kernel_length`` samples,
+    followed by batch norm, squaring, average pooling, log and a linear classifier
+    (:class:`sktime_eeg.nn.ShallowNet` on :class:`sktime_eeg.nn.SpatioTemporalStem`).
+
+    Parameters
+    ----------"""
+        + _ARCH_DOC
+        + _TRAINING_DOC
+        + """
+
+    See Also
+    --------
+    Conv1DEEGClassifier : the same model with the temporal-then-spatial stem.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktime_eeg import Conv2DEEGClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 3, 250)).astype("float32")
+    >>> y = np.repeat(["left", "right"], 20)
+    >>> clf = Conv2DEEGClassifier(max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+    )
+
+    def __init__(
+        self,
+        *,
+        n_filters: int = 40,
+        kernel_length: int = 25,
+        pool_length: int = 75,
+        pool_stride: int = 15,
+        dropout: float = 0.5,
+        max_epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        optimizer="adamw",
+        lr_schedule: str = "cosine",
+        patience: int | None = None,
+        validation_fraction: float = 0.0,
+        random_state=None,
+        device="cpu",
+        verbose: int = 0,
+    ) -> None:
+        self.n_filters = n_filters
+        self.kernel_length = kernel_length
+        self.pool_length = pool_length
+        self.pool_stride = pool_stride
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def _build_module(
+        self, n_channels, n_times, n_classes, kernel_length, pool_length, pool_stride
+    ) -> nn.Module:
+        stem = SpatioTemporalStem(n_channels, self.n_filters, kernel_length)
+        return ShallowNet(stem, n_classes, n_times, pool_length, pool_stride, self.dropout)
+
+
+class Conv1DEEGClassifier(BaseEEGClassifier):
+    __doc__ = (
+        """ShallowConvNet classifier with the 1D stem: temporal then spatial convolution.
+
+    ``n_filters_time`` temporal kernels of ``kernel_length`` samples, then ``n_filters``
+    spatial filters across all channels, with no non-linearity between them, followed by the
+    same head as :class:`Conv2DEEGClassifier`. The two stems compute the same family of
+    functions; :meth:`fold` turns a fitted model into the equivalent 2D one.
+
+    Parameters
+    ----------
+    n_filters_time : int, default=40
+        Number of temporal kernels before the spatial convolution."""
+        + _ARCH_DOC
+        + _TRAINING_DOC
+        + """
+
+    See Also
+    --------
+    Conv2DEEGClassifier : the same model with one spatiotemporal convolution.
+    """
+    )
+
+    _positive_int_params = (*BaseEEGClassifier._positive_int_params, "n_filters_time")
+
+    def __init__(
+        self,
+        *,
+        n_filters_time: int = 40,
+        n_filters: int = 40,
+        kernel_length: int = 25,
+        pool_length: int = 75,
+        pool_stride: int = 15,
+        dropout: float = 0.5,
+        max_epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        optimizer="adamw",
+        lr_schedule: str = "cosine",
+        patience: int | None = None,
+        validation_fraction: float = 0.0,
+        random_state=None,
+        device="cpu",
+        verbose: int = 0,
+    ) -> None:
+        self.n_filters_time = n_filters_time
+        self.n_filters = n_filters
+        self.kernel_length = kernel_length
+        self.pool_length = pool_length
+        self.pool_stride = pool_stride
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def _build_module(
+        self, n_channels, n_times, n_classes, kernel_length, pool_length, pool_stride
+    ) -> nn.Module:
+        stem = TemporalSpatialStem(n_channels, self.n_filters_time, self.n_filters, kernel_length)
+        return ShallowNet(stem, n_classes, n_times, pool_length, pool_stride, self.dropout)
+
+    def fold(self) -> Conv2DEEGClassifier:
+        """Return the fitted :class:`Conv2DEEGClassifier` computing the same function.
+
+        The temporal and spatial kernels are multiplied out into ``n_filters`` kernels of
+        ``n_channels x kernel_length``; the temporal bias is carried through the spatial
+        weights. Everything after the stem, and the fitted standardization, are copied.
+        ``predict_proba`` of the result equals this model's up to float rounding (~1e-6).
+
+        Returns
+        -------
+        Conv2DEEGClassifier
+            Fitted, with the shared hyperparameters of this estimator. Its ``net_.history``
+            is a copy of this model's training history.
+        """
+        params = self.get_params()
+        params.pop("n_filters_time")
+        return self._folded_copy(Conv2DEEGClassifier(**params))

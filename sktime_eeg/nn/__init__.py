@@ -1,0 +1,15 @@
+"""Pure PyTorch networks: convolutional stems and the heads built on them.
+
+Nothing in this subpackage imports scikit-learn, skorch or MNE.
+"""
+
+from .shallow import ShallowNet, n_pooled_times
+from .stems import SpatioTemporalStem, TemporalSpatialStem, fold
+
+__all__ = [
+    "ShallowNet",
+    "SpatioTemporalStem",
+    "TemporalSpatialStem",
+    "fold",
+    "n_pooled_times",
+]

@@ -1,0 +1,97 @@
+"""ShallowNet: a convolutional stem followed by the ShallowConvNet band-power head."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .stems import SpatioTemporalStem, TemporalSpatialStem
+
+__all__ = ["ShallowNet", "n_pooled_times"]
+
+_LOG_FLOOR = 1e-6
+
+
+def n_pooled_times(n_times: int, kernel_length: int, pool_length: int, pool_stride: int) -> int:
+    """Number of time steps left after a valid convolution and average pooling.
+
+    Parameters
+    ----------
+    n_times : int
+        Samples per trial at the stem's input.
+    kernel_length : int
+        Temporal kernel length of the stem.
+    pool_length, pool_stride : int
+        Average-pooling window and stride.
+
+    Returns
+    -------
+    int
+        ``(n_times - kernel_length + 1 - pool_length) // pool_stride + 1``.
+
+    Raises
+    ------
+    ValueError
+        If the window is too short for one kernel plus one pooling window.
+    """
+    n_conv = n_times - kernel_length + 1
+    if n_conv < pool_length or min(kernel_length, pool_length, pool_stride) < 1:
+        raise ValueError(
+            f"A window of {n_times} samples is too short for kernel_length={kernel_length} "
+            f"and pool_length={pool_length} (needs at least kernel_length + pool_length - 1 "
+            f"= {kernel_length + pool_length - 1} samples); use shorter kernels or longer "
+            "windows."
+        )
+    return (n_conv - pool_length) // pool_stride + 1
+
+
+class ShallowNet(nn.Module):
+    """Stem -> batch norm -> square -> average pool -> log -> dropout -> linear.
+
+    The ShallowConvNet head (Schirrmeister et al. 2017) on either stem: squaring and
+    averaging the filtered signals gives log band power per spatial filter and time window.
+
+    Parameters
+    ----------
+    stem : TemporalSpatialStem or SpatioTemporalStem
+        Maps ``(n_trials, n_channels, n_times)`` to ``(n_trials, n_filters, n_times')``.
+    n_classes : int
+        Number of output logits.
+    n_times : int
+        Samples per trial (fixes the size of the final linear layer).
+    pool_length, pool_stride : int
+        Average-pooling window and stride, in samples.
+    dropout : float
+        Dropout probability before the classifier.
+
+    Notes
+    -----
+    ``forward`` takes ``(n_trials, n_channels, n_times)`` float tensors and returns
+    unnormalised logits ``(n_trials, n_classes)``.
+    """
+
+    def __init__(
+        self,
+        stem: TemporalSpatialStem | SpatioTemporalStem,
+        n_classes: int,
+        n_times: int,
+        pool_length: int = 75,
+        pool_stride: int = 15,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        n_filters = stem.n_filters
+        n_out = n_pooled_times(n_times, stem.kernel_length, pool_length, pool_stride)
+        self.stem = stem
+        self.bnorm = nn.BatchNorm1d(n_filters)
+        self.pool = nn.AvgPool1d(pool_length, pool_stride)
+        self.drop = nn.Dropout(dropout)
+        self.classifier = nn.Linear(n_filters * n_out, n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Log band-power features ``(n_trials, n_filters, n_pooled_times)``."""
+        x = self.bnorm(self.stem(x))
+        return torch.log(torch.clamp(self.pool(x * x), min=_LOG_FLOOR))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.drop(self.features(x)).flatten(1))
