@@ -85,6 +85,11 @@ class TensorBatchIterator:
             yield self.X[idx], (None if self.y is None else self.y[idx])
 
 
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the Python value (for readable error messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _shrunk_lengths(
     n_times: int, kernel_length: int, pool_length: int, pool_stride: int, owner: str
 ) -> tuple[int, int, int]:
@@ -309,8 +314,9 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         classes, y_encoded = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError(
-                f"{name} needs at least two classes to train; got one class ({classes[0]!r}) "
-                f"in all {y.shape[0]} trials. Check the labels (e.g. epochs.events[:, 2])."
+                f"{name} needs at least two classes to train; got one class "
+                f"({_scalar(classes[0])!r}) in all {y.shape[0]} trials. Check the labels "
+                "(e.g. epochs.events[:, 2])."
             )
         self.classes_ = classes
         kernel_length, pool_length, pool_stride = _shrunk_lengths(
@@ -329,7 +335,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             if counts.min() < 2:
                 raise ValueError(
                     f"validation_fraction={self.validation_fraction} asks for a stratified "
-                    f"validation split, but class {classes[counts.argmin()]!r} has only "
+                    f"validation split, but class {_scalar(classes[counts.argmin()])!r} has only "
                     f"{counts.min()} trial(s); every class needs at least 2. Add trials or set "
                     "validation_fraction=0 (and patience=None)."
                 )
@@ -393,7 +399,27 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_trials,)
             Labels from ``classes_`` (the user's labels, not indices).
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy of ``predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_trials, n_channels, n_times) or mne.Epochs
+            EEG with the channels and window length seen in fit.
+        y : array-like of shape (n_trials,)
+            True labels.
+        sample_weight : array-like of shape (n_trials,), default=None
+            Weights of the trials in the mean.
+
+        Returns
+        -------
+        float
+            Fraction of correctly classified trials (weighted when ``sample_weight`` is given).
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     # -- folding -----------------------------------------------------------------------------
     def _folded_copy(self, target: BaseEEGClassifier) -> BaseEEGClassifier:

@@ -14,7 +14,7 @@ from scipy import sparse
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-__all__ = ["EEGInput", "check_eeg_data", "check_eeg_labels", "is_epochs"]
+__all__ = ["EEGInput", "check_eeg_data", "check_eeg_labels", "epochs_from_list", "is_epochs"]
 
 
 class EEGInput(NamedTuple):
@@ -44,6 +44,21 @@ def is_epochs(X: Any) -> bool:
     return isinstance(X, BaseEpochs)
 
 
+def epochs_from_list(X: Any) -> Any:
+    """Join a list of ``mne.Epochs`` back into one; return anything else unchanged.
+
+    scikit-learn's cross-validation indexes objects without a ``shape`` element by element, so
+    ``cross_val_score(clf, epochs, y)`` hands each fold a list of one-trial Epochs.
+    """
+    if isinstance(X, (list, tuple)) and len(X) > 0 and all(is_epochs(e) for e in X):
+        if len(X) == 1:
+            return X[0]
+        from mne import concatenate_epochs
+
+        return concatenate_epochs(list(X), add_offset=True, verbose="error")
+    return X
+
+
 def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     if sparse.issparse(X):
         raise TypeError(
@@ -67,13 +82,19 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
             f"Complex data not supported: {name} has dtype {arr.dtype}. Pass the real signal "
             "(e.g. np.real(X) or np.abs(X) for an envelope)."
         )
+    if arr.dtype.kind in "USV":
+        raise ValueError(
+            f"{name} must be numeric, got an array of dtype {arr.dtype} (text or bytes). If the "
+            f"strings hold numbers, convert them explicitly with {name}.astype(float)."
+        )
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
                 f"{name} must be numeric, got an array of dtype {arr.dtype} whose values "
-                "cannot be converted to float. Check that no column holds text or labels."
+                f"cannot be converted to float ({exc}). Check that X holds only the signal, "
+                "no text, labels or objects."
             ) from None
     return arr
 
@@ -95,7 +116,7 @@ def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
     -------
     EEGInput
         ``data`` float32 ``(n_trials, n_channels, n_times)`` (a new array unless the input
-        already was a C-contiguous float32 3D array; never modified in place), plus
+        already was C-contiguous float32, then a view; never modified in place), plus
         ``sfreq`` and ``ch_names`` for Epochs.
 
     Raises
@@ -107,6 +128,7 @@ def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
         empty input, or NaN / infinite values.
     """
     sfreq = ch_names = None
+    X = epochs_from_list(X)
     if is_epochs(X):
         arr = X.get_data(copy=False)
         sfreq = float(X.info["sfreq"])
@@ -121,7 +143,8 @@ def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
             f"Expected {name} of shape (n_trials, n_channels, n_times) or (n_trials, "
             f"n_features), got a {arr.ndim}D array of shape {arr.shape}. "
             + (
-                f"For a single trial of shape (n_channels, n_times) pass {name}[np.newaxis]."
+                f"Reshape your data: {name}.reshape(-1, 1) if it holds one value per trial, "
+                f"{name}.reshape(1, -1) if it is a single trial of features."
                 if arr.ndim == 1
                 else "Reshape it to (n_trials, n_channels, n_times)."
             )
@@ -142,7 +165,8 @@ def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
             f"{name} has 0 time samples (shape={arr.shape}); each trial needs at least one."
         )
 
-    data = np.ascontiguousarray(arr, dtype=np.float32)
+    with np.errstate(over="ignore"):  # overflow is reported below as inf, with its cause
+        data = np.ascontiguousarray(arr, dtype=np.float32)
     finite = np.isfinite(data)
     if not finite.all():
         bad_trials = np.flatnonzero(~finite.all(axis=(1, 2)))

@@ -1,0 +1,153 @@
+"""Ready Riemannian baselines: scikit-learn pipelines of pyRiemann steps.
+
+Each ``make_*`` function returns an unfitted :class:`~sklearn.pipeline.Pipeline` that starts
+with :class:`~sktime_eeg.preprocessing.EpochsToArray` (Epochs -> microvolt array through the
+shared validation; arrays pass through) followed by pyRiemann's
+:class:`~pyriemann.estimation.Covariances`, so every baseline accepts ``mne.Epochs`` or
+arrays ``(n_trials, n_channels, n_times)`` and works with
+``cross_val_score(make_ts_lr(), epochs, y)``, ``GridSearchCV`` (e.g. ``{"csp__nfilter": [2,
+4, 6]}``), cloning and pickling. Labels may be of any type (strings included).
+
+The covariance estimator defaults to ``"oas"`` (Oracle Approximating Shrinkage): the plain
+sample covariance (``"scm"``) is singular for rank-deficient EEG, e.g. after an average
+reference, and the Riemannian steps then fail. Band-pass filter and crop the trials first
+(e.g. with :class:`~sktime_eeg.preprocessing.BandpassFilter` and
+:class:`~sktime_eeg.preprocessing.TimeCrop` in front of the pipeline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from .preprocessing import EpochsToArray
+
+__all__ = ["make_csp_lda", "make_fgmdm", "make_mdm", "make_ts_lr"]
+
+_COV_ESTIMATORS = ("corr", "cov", "hub", "lwf", "mcd", "oas", "sch", "scm", "stu", "tyl")
+
+
+def _front(cov_estimator: str | Callable) -> list[tuple[str, object]]:
+    """Epochs -> array, then trial covariances."""
+    from pyriemann.estimation import Covariances
+
+    if not callable(cov_estimator) and cov_estimator not in _COV_ESTIMATORS:
+        raise ValueError(
+            f"cov_estimator must be one of {list(_COV_ESTIMATORS)} (pyRiemann's covariance "
+            f"estimators) or a callable, got {cov_estimator!r}. 'oas' or 'lwf' suit "
+            "rank-deficient EEG."
+        )
+    return [
+        ("to_array", EpochsToArray(units="uV")),
+        ("covariances", Covariances(estimator=cov_estimator)),
+    ]
+
+
+def make_csp_lda(n_components: int = 4, *, cov_estimator: str = "oas") -> Pipeline:
+    """CSP + LDA: common spatial patterns (log-variance features), then linear discriminant.
+
+    Parameters
+    ----------
+    n_components : int, default=4
+        Number of CSP filters (pyRiemann's ``nfilter``); at most ``n_channels`` are kept, so
+        3-channel data (BCI IV 2b) gives 3 features with the default.
+    cov_estimator : str, default="oas"
+        pyRiemann covariance estimator.
+
+    Returns
+    -------
+    Pipeline
+        Steps ``to_array`` -> ``covariances`` -> ``csp`` -> ``lda``. ``fit(X, y)`` takes
+        ``mne.Epochs`` or an array of shape (n_trials, n_channels, n_times).
+
+    Examples
+    --------
+    >>> clf = make_csp_lda(n_components=6)
+    >>> list(clf.named_steps)
+    ['to_array', 'covariances', 'csp', 'lda']
+    """
+    from pyriemann.spatialfilters import CSP
+
+    if isinstance(n_components, bool) or not isinstance(n_components, int) or n_components < 1:
+        raise ValueError(f"n_components must be a positive integer, got {n_components!r}.")
+    return Pipeline(
+        _front(cov_estimator)
+        + [
+            ("csp", CSP(nfilter=n_components, log=True)),
+            ("lda", LinearDiscriminantAnalysis()),
+        ]
+    )
+
+
+def make_mdm(*, cov_estimator: str = "oas", metric: str = "riemann") -> Pipeline:
+    """MDM: minimum distance to the class means of the covariance matrices.
+
+    Parameters
+    ----------
+    cov_estimator : str, default="oas"
+        pyRiemann covariance estimator.
+    metric : str, default="riemann"
+        Metric for the class means and the distances (pyRiemann's ``MDM(metric=...)``).
+
+    Returns
+    -------
+    Pipeline
+        Steps ``to_array`` -> ``covariances`` -> ``mdm``.
+    """
+    from pyriemann.classification import MDM
+
+    return Pipeline(_front(cov_estimator) + [("mdm", MDM(metric=metric))])
+
+
+def make_ts_lr(*, cov_estimator: str = "oas", metric: str = "riemann", C: float = 1.0) -> Pipeline:
+    """Tangent space + logistic regression.
+
+    The covariance matrices are projected to the tangent space at their Riemannian mean and
+    classified with an L2-regularised logistic regression.
+
+    Parameters
+    ----------
+    cov_estimator : str, default="oas"
+        pyRiemann covariance estimator.
+    metric : str, default="riemann"
+        Metric of the reference point of the tangent space.
+    C : float, default=1.0
+        Inverse regularisation strength of the logistic regression.
+
+    Returns
+    -------
+    Pipeline
+        Steps ``to_array`` -> ``covariances`` -> ``tangent_space`` -> ``logreg``.
+    """
+    from pyriemann.tangentspace import TangentSpace
+
+    return Pipeline(
+        _front(cov_estimator)
+        + [
+            ("tangent_space", TangentSpace(metric=metric)),
+            ("logreg", LogisticRegression(C=C, max_iter=1000)),
+        ]
+    )
+
+
+def make_fgmdm(*, cov_estimator: str = "oas", metric: str = "riemann") -> Pipeline:
+    """FgMDM: MDM after geodesic filtering (Fisher discriminant in the tangent space).
+
+    Parameters
+    ----------
+    cov_estimator : str, default="oas"
+        pyRiemann covariance estimator.
+    metric : str, default="riemann"
+        Metric of the means and distances (pyRiemann's ``FgMDM(metric=...)``).
+
+    Returns
+    -------
+    Pipeline
+        Steps ``to_array`` -> ``covariances`` -> ``fgmdm``.
+    """
+    from pyriemann.classification import FgMDM
+
+    return Pipeline(_front(cov_estimator) + [("fgmdm", FgMDM(metric=metric))])
