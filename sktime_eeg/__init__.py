@@ -4,8 +4,13 @@ Built from Dixen, Heinrich & Burelli (2026), *Spatiotemporal Convolutions on EEG
 (arXiv:2605.03874).
 """
 
-from .estimators import Conv1DEEGClassifier, Conv2DEEGClassifier
+from .estimators import ConformerEEGClassifier, Conv1DEEGClassifier, Conv2DEEGClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Conv1DEEGClassifier", "Conv2DEEGClassifier", "__version__"]
+__all__ = [
+    "ConformerEEGClassifier",
+    "Conv1DEEGClassifier",
+    "Conv2DEEGClassifier",
+    "__version__",
+]
