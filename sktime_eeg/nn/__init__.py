@@ -6,6 +6,7 @@ Nothing in this subpackage imports scikit-learn, skorch or MNE.
 from .conformer import ConformerNet, LearnedPositionalEmbedding, TokenMean
 from .shallow import ShallowNet, n_pooled_times
 from .stems import SpatioTemporalStem, TemporalSpatialStem, fold
+from .time_layers import TimeAvgPool, TimeBatchNorm
 
 __all__ = [
     "ConformerNet",
@@ -13,6 +14,8 @@ __all__ = [
     "ShallowNet",
     "SpatioTemporalStem",
     "TemporalSpatialStem",
+    "TimeAvgPool",
+    "TimeBatchNorm",
     "TokenMean",
     "fold",
     "n_pooled_times",

@@ -17,6 +17,7 @@ from torch import nn
 
 from .shallow import n_pooled_times
 from .stems import SpatioTemporalStem, TemporalSpatialStem
+from .time_layers import TimeAvgPool, TimeBatchNorm
 
 __all__ = ["ConformerNet", "LearnedPositionalEmbedding", "TokenMean"]
 
@@ -93,11 +94,11 @@ class ConformerNet(nn.Module):
     ----------
     stem : TemporalSpatialStem or SpatioTemporalStem
         Output ``(n, n_filters, n_times - k + 1)``.
-    bnorm : torch.nn.BatchNorm1d
+    bnorm : TimeBatchNorm
         Batch norm over the ``n_filters`` maps.
     activation : torch.nn.ELU
         Output ``(n, n_filters, n_times - k + 1)``.
-    pool : torch.nn.AvgPool1d
+    pool : TimeAvgPool
         Output ``(n, n_filters, n_tokens)``.
     drop : torch.nn.Dropout
     projection : torch.nn.Conv1d
@@ -163,9 +164,9 @@ class ConformerNet(nn.Module):
         n_filters = stem.n_filters
         self.n_tokens = n_pooled_times(n_times, stem.kernel_length, pool_length, pool_stride)
         self.stem = stem
-        self.bnorm = nn.BatchNorm1d(n_filters)
+        self.bnorm = TimeBatchNorm(n_filters)
         self.activation = nn.ELU()
-        self.pool = nn.AvgPool1d(pool_length, pool_stride)
+        self.pool = TimeAvgPool(pool_length, pool_stride)
         self.drop = nn.Dropout(dropout)
         self.projection = nn.Conv1d(n_filters, d_model, kernel_size=1)
         self.position = LearnedPositionalEmbedding(self.n_tokens, d_model)

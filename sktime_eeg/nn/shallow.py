@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from .stems import SpatioTemporalStem, TemporalSpatialStem
+from .time_layers import TimeAvgPool, TimeBatchNorm
 
 __all__ = ["ShallowNet", "n_pooled_times"]
 
@@ -83,8 +84,8 @@ class ShallowNet(nn.Module):
         n_filters = stem.n_filters
         n_out = n_pooled_times(n_times, stem.kernel_length, pool_length, pool_stride)
         self.stem = stem
-        self.bnorm = nn.BatchNorm1d(n_filters)
-        self.pool = nn.AvgPool1d(pool_length, pool_stride)
+        self.bnorm = TimeBatchNorm(n_filters)
+        self.pool = TimeAvgPool(pool_length, pool_stride)
         self.drop = nn.Dropout(dropout)
         self.classifier = nn.Linear(n_filters * n_out, n_classes)
 

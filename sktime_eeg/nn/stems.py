@@ -79,9 +79,10 @@ class SpatioTemporalStem(nn.Module):
 
     Notes
     -----
-    A 2D kernel that spans every channel slides along time only, so it is stored and run
-    as ``Conv1d(C, F, k)`` over ``(n_trials, C, T)`` -- the fastest form on CPU.
-    Its ``weight`` has shape ``(F, C, k)``. Output shape: ``(n_trials, F, T - k + 1)``.
+    A 2D kernel that spans every channel slides along time only, so it is stored as
+    ``conv = Conv1d(C, F, k)`` (``weight`` of shape ``(F, C, k)``) and computed in one pass,
+    as a channels-last 2D convolution over a ``(n_trials, C, 1, T)`` view -- the fastest
+    form on CPU. Output shape: ``(n_trials, F, T - k + 1)``.
     """
 
     def __init__(
@@ -97,7 +98,11 @@ class SpatioTemporalStem(nn.Module):
         return self.conv.out_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (n, C, T) -> (n, F, T')
-        return self.conv(x)
+        # Same numbers as self.conv(x); run as a channels-last 2D convolution over a
+        # (n, C, 1, T) view, which oneDNN computes ~1.5x faster on CPU than the 1D form.
+        weight = self.conv.weight.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        x = x.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        return nn.functional.conv2d(x, weight, self.conv.bias).squeeze(2)
 
 
 @torch.no_grad()
