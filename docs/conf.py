@@ -37,7 +37,14 @@ sphinx_gallery_conf = {
 }
 
 templates_path = []
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "**.codeobj.json"]
+exclude_patterns = [
+    "benchmarks_training.rst",  # included by benchmarks.rst
+    "benchmarks_comparison.rst",
+    "_build",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "**.codeobj.json",
+]
 html_theme = "pydata_sphinx_theme"
 html_title = "sktime_eeg"
 html_theme_options = {"navigation_with_keys": False}

@@ -8,6 +8,7 @@ and refitting on data of another shape simply builds a new network.
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
 from typing import Any
 
@@ -33,6 +34,11 @@ _OPTIMIZERS = {
     "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
 }
 _LR_SCHEDULES = ("cosine", "constant")
+
+#: Training seeds torch's process-wide generator (dropout and initialisation draw from it) inside
+#: ``torch.random.fork_rng``; two trainings in threads of one process would interleave their
+#: draws. They take turns instead, so every fit is reproducible whatever the threading.
+_TRAINING_LOCK = threading.RLock()
 
 
 class TensorBatchIterator:
@@ -353,7 +359,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
                 torch.from_numpy(data[valid_idx]), torch.from_numpy(y_encoded[valid_idx])
             )
             data, y_encoded = data[train_idx], y_encoded[train_idx]
-        with torch.random.fork_rng(devices=self._rng_devices()):
+        with _TRAINING_LOCK, torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(seed)
             module = self._build_module(
                 data.shape[1],

@@ -47,7 +47,8 @@ _TRAINING_DOC = """
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation split for this
         fit only: two fits with the same int are bit-identical on CPU, and torch's global
-        random state is left as it was.
+        random state is left as it was. (To guarantee this, fits running in threads of one
+        process take turns; run parallel trainings in separate processes.)
     device : str or torch.device, default="cpu"
         Where to train and predict ("cpu", "cuda", "cuda:1", ...).
     verbose : int, default=0

@@ -3,10 +3,13 @@ skips for tests that need the recorded EEG in ``../shared/data``."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+import torch
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -15,6 +18,12 @@ if str(ROOT) not in sys.path:
 from benchmarks.local_data import shared_data_dir  # noqa: E402
 
 SHARED_DATA = shared_data_dir()
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest -n N runs N workers: one thread each avoids oversubscribing the cores, which
+    # slows small-network training several-fold.
+    torch.set_num_threads(1)
+    threadpool_limits(1)
 
 
 def require_shared_data(subdir: str) -> Path:

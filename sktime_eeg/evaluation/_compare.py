@@ -1,0 +1,482 @@
+"""``compare``: cross-validate several estimators on the same folds into one tidy table."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    cohen_kappa_score,
+    f1_score,
+    get_scorer,
+)
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing
+
+from .._validation import check_eeg_data, check_eeg_labels, is_epochs
+
+__all__ = ["DEFAULT_SCORING", "compare"]
+
+#: Metrics computed from the predicted labels (one ``predict`` call per fold serves them all).
+_LABEL_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "accuracy": accuracy_score,
+    "balanced_accuracy": balanced_accuracy_score,
+    "cohen_kappa": cohen_kappa_score,
+    "f1_macro": lambda y_true, y_pred: f1_score(y_true, y_pred, average="macro"),
+}
+
+DEFAULT_SCORING = ("accuracy", "balanced_accuracy", "cohen_kappa")
+
+_FOLD_COLUMNS = ("model", "fold", "test_groups", "n_train", "n_test")
+_TIMING_COLUMNS = ("fit_seconds", "predict_ms_per_trial", "n_parameters", "error")
+
+
+# -- helpers that run inside the workers -------------------------------------------------------
+def _take(X: Any, indices: np.ndarray) -> Any:
+    """Trials ``indices`` of X: ``epochs[idx]`` for Epochs, row indexing otherwise."""
+    if is_epochs(X):
+        return X[indices]
+    return _safe_indexing(X, indices)
+
+
+def _n_parameters(estimator: Any) -> float:
+    """Trainable size of a fitted torch-based estimator (also as a Pipeline step), else NaN."""
+    steps = [step for _, step in getattr(estimator, "steps", [])] or [estimator]
+    for step in reversed(steps):
+        net = getattr(step, "net_", None)
+        module = getattr(net, "module_", None)
+        if module is not None and hasattr(module, "parameters"):
+            return float(sum(p.numel() for p in module.parameters()))
+    return math.nan
+
+
+def _fit_and_score(
+    name: str,
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    fold: int,
+    test_groups: str,
+    scorers: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Fit a clone on ``train``, score on ``test``; errors are recorded, not raised."""
+    row: dict[str, Any] = {
+        "model": name,
+        "fold": fold,
+        "test_groups": test_groups,
+        "n_train": int(train.size),
+        "n_test": int(test.size),
+        **{metric: math.nan for metric in scorers},
+        "fit_seconds": math.nan,
+        "predict_ms_per_trial": math.nan,
+        "n_parameters": math.nan,
+        "error": None,
+    }
+    try:
+        model = clone(estimator)
+        X_train, X_test = _take(X, train), _take(X, test)
+        y_train, y_test = y[train], y[test]
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        row["fit_seconds"] = time.perf_counter() - start
+        start = time.perf_counter()
+        y_pred = model.predict(X_test)
+        row["predict_ms_per_trial"] = (time.perf_counter() - start) * 1e3 / test.size
+        for metric, scorer in scorers.items():
+            if isinstance(scorer, str):
+                row[metric] = float(_LABEL_METRICS[scorer](y_test, y_pred))
+            else:
+                row[metric] = float(scorer(model, X_test, y_test))
+        row["n_parameters"] = _n_parameters(model)
+    except Exception as exc:  # noqa: BLE001 - recorded in the table, the run goes on
+        message = " ".join(str(exc).split())
+        row["error"] = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return row
+
+
+# -- input checks ----------------------------------------------------------------------------
+def _check_estimators(estimators: Any) -> dict[str, Any]:
+    if not isinstance(estimators, Mapping) or len(estimators) == 0:
+        raise TypeError(
+            "estimators must be a non-empty dict {name: estimator}, e.g. "
+            "{'conv2d': Conv2DEEGClassifier(), 'csp-lda': make_csp_lda()}; got "
+            f"{type(estimators).__name__}."
+        )
+    for name, estimator in estimators.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Estimator names must be non-empty strings, got {name!r}.")
+        if isinstance(estimator, type) or not (
+            hasattr(estimator, "fit") and hasattr(estimator, "predict")
+        ):
+            raise TypeError(
+                f"estimators[{name!r}] is a {type(estimator).__name__}, not an estimator with "
+                "fit and predict; pass an instance, e.g. Conv2DEEGClassifier()."
+            )
+    return dict(estimators)
+
+
+def _check_scoring(scoring: Any) -> dict[str, Any]:
+    if isinstance(scoring, str):
+        scoring = [scoring]
+    if isinstance(scoring, Mapping):
+        items = list(scoring.items())
+    elif isinstance(scoring, Iterable):
+        items = [(name, name) for name in scoring]
+    else:
+        raise TypeError(
+            "scoring must be a metric name, a list of names or a dict {column: scorer}; got "
+            f"{scoring!r}."
+        )
+    if not items:
+        raise ValueError("scoring is empty; name at least one metric, e.g. 'accuracy'.")
+    reserved = set(_FOLD_COLUMNS) | set(_TIMING_COLUMNS)
+    scorers: dict[str, Any] = {}
+    for column, scorer in items:
+        if column in reserved:
+            raise ValueError(f"Metric column {column!r} clashes with a column of the results.")
+        if isinstance(scorer, str):
+            if scorer in _LABEL_METRICS:
+                scorers[column] = scorer
+                continue
+            try:
+                scorer = get_scorer(scorer)
+            except ValueError:
+                raise ValueError(
+                    f"Unknown metric {scorer!r}. Use one of {sorted(_LABEL_METRICS)}, a "
+                    "scikit-learn scorer name (sklearn.metrics.get_scorer_names()), or a "
+                    "callable scorer(estimator, X, y)."
+                ) from None
+        if not callable(scorer):
+            raise TypeError(f"scoring[{column!r}] is not callable: {scorer!r}.")
+        scorers[column] = scorer
+    return scorers
+
+
+def _check_groups(groups: Any, X: Any, n_trials: int) -> np.ndarray | None:
+    """Group labels: an array, or metadata column name(s) of Epochs."""
+    if groups is None:
+        return None
+    metadata = getattr(X, "metadata", None) if is_epochs(X) else None
+    names = None
+    if isinstance(groups, str):
+        names = [groups]
+    elif (
+        metadata is not None
+        and isinstance(groups, (list, tuple))
+        and 0 < len(groups) < n_trials
+        and all(isinstance(g, str) and g in metadata.columns for g in groups)
+    ):
+        names = list(groups)
+    if names is not None:
+        if metadata is None:
+            raise ValueError(
+                f"groups={groups!r} names a metadata column, which needs X to be mne.Epochs "
+                "with metadata; otherwise pass one group label per trial."
+            )
+        missing = [c for c in names if c not in metadata.columns]
+        if missing:
+            raise ValueError(
+                f"groups: column(s) {missing} not in epochs.metadata; its columns are "
+                f"{list(metadata.columns)}."
+            )
+        values = metadata[names].astype(str)
+        return values.agg("/".join, axis=1).to_numpy()
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or groups.shape[0] != n_trials:
+        raise ValueError(
+            f"groups must hold one label per trial, shape ({n_trials},); got shape {groups.shape}."
+        )
+    return groups
+
+
+def _group_label(groups: np.ndarray | None, test: np.ndarray) -> str:
+    if groups is None:
+        return ""
+    return "+".join(str(g) for g in pd.unique(groups[test]))
+
+
+# -- resuming from the CSV -------------------------------------------------------------------
+def _key(row: Mapping[str, Any], tag_names: Sequence[str]) -> tuple[str, ...]:
+    return (*(str(row[t]) for t in tag_names), str(row["model"]), str(int(row["fold"])))
+
+
+def _read_previous(out: Path, columns: list[str]) -> pd.DataFrame:
+    """Rows already in ``out``; failed rows are removed from the file (they are rerun)."""
+    if not out.exists() or out.stat().st_size == 0:
+        return pd.DataFrame(columns=columns)
+    try:
+        previous = pd.read_csv(out)
+    except pd.errors.ParserError as exc:
+        raise ValueError(
+            f"Cannot resume from {out}: it is not a results CSV written by compare ({exc}). "
+            "Pass another `out` or delete the file."
+        ) from None
+    if list(previous.columns) != columns:
+        raise ValueError(
+            f"Cannot resume from {out}: its columns {list(previous.columns)} differ from this "
+            f"run's {columns} (other metrics or tags?). Pass another `out` or delete the file."
+        )
+    failed = previous["error"].notna()
+    if failed.any():
+        previous = previous[~failed]
+        tmp = out.with_name(out.name + ".tmp")
+        previous.to_csv(tmp, index=False)
+        os.replace(tmp, out)
+    return previous.reset_index(drop=True)
+
+
+def _append(out: Path, row: Mapping[str, Any], columns: list[str]) -> None:
+    header = not out.exists() or out.stat().st_size == 0
+    with open(out, "a", newline="") as handle:
+        pd.DataFrame([row], columns=columns).to_csv(handle, header=header, index=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _print_progress(row: Mapping[str, Any], done: int, total: int, n_folds: int) -> None:
+    width = len(str(total))
+    head = f"[{done:>{width}}/{total}] {row['model']:<14} fold {int(row['fold']) + 1}/{n_folds}"
+    if row.get("error") is not None and not (
+        isinstance(row["error"], float) and math.isnan(row["error"])
+    ):
+        print(f"{head}  FAILED  {row['error']}", flush=True)
+        return
+    scores = "  ".join(
+        f"{k}={row[k]:.3f}"
+        for k in row
+        if k not in _FOLD_COLUMNS and k not in _TIMING_COLUMNS and isinstance(row[k], float)
+    )
+    print(
+        f"{head}  {scores}  fit {row['fit_seconds']:.2f} s  "
+        f"predict {row['predict_ms_per_trial']:.3f} ms/trial",
+        flush=True,
+    )
+
+
+# -- the public function ---------------------------------------------------------------------
+def compare(
+    estimators: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    *,
+    cv: Any = 5,
+    groups: Any = None,
+    scoring: str | Sequence[str] | Mapping[str, Any] = DEFAULT_SCORING,
+    n_jobs: int | None = None,
+    progress: bool | Callable[[dict[str, Any]], None] = True,
+    out: str | os.PathLike | None = None,
+    tags: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Cross-validate several estimators on the same folds; one row per (estimator, fold).
+
+    Every estimator is cloned and fitted on each training fold and scored on the matching
+    test fold, with the fit time, the prediction latency per trial and, for the torch-based
+    sktime_eeg classifiers, the number of trainable parameters. A fold that raises gets its
+    error recorded in the ``error`` column and every other result is kept.
+
+    Parameters
+    ----------
+    estimators : dict of {str: estimator}
+        The models to compare, by name (the ``model`` column). Any scikit-learn classifier or
+        pipeline accepting ``X``.
+    X : array-like of shape (n_trials, n_channels, n_times) or mne.Epochs
+        The EEG. Epochs are indexed with ``epochs[indices]``, so channel names and the
+        sampling frequency reach the estimators.
+    y : array-like of shape (n_trials,)
+        Class labels.
+    cv : int, cross-validation generator or iterable, default=5
+        As in scikit-learn: an int is ``StratifiedKFold(cv)`` (no shuffling); or a splitter
+        such as :class:`WithinSessionSplit`, :class:`CrossSessionSplit`,
+        :class:`CrossSubjectSplit`; or an iterable of ``(train, test)`` index arrays. The
+        folds are drawn once and shared by all estimators.
+    groups : array-like of shape (n_trials,), str, list of str or None, default=None
+        Group labels for the splitter (the session or subject of each trial). With Epochs,
+        the name of a ``epochs.metadata`` column (or a list of names, joined as
+        ``"a/b"``) reads them from the metadata.
+    scoring : str, list of str or dict, default=("accuracy", "balanced_accuracy", \
+"cohen_kappa")
+        Metrics, each becoming a column. Names in ``"accuracy"``, ``"balanced_accuracy"``,
+        ``"cohen_kappa"``, ``"f1_macro"`` are computed from one ``predict`` call; other
+        scikit-learn scorer names (``"roc_auc"``, ...) and a dict ``{column: scorer}`` of
+        callables ``scorer(estimator, X_test, y_test)`` are also accepted.
+    n_jobs : int or None, default=None
+        Number of (estimator, fold) fits run in parallel through joblib. None means 1 unless
+        in a ``joblib.parallel_config`` context, so ``with joblib.parallel_config("dask"):``
+        spreads the fits over a Dask cluster. Results do not depend on it for estimators with
+        an int ``random_state``.
+    progress : bool or callable, default=True
+        Print one line per finished fit (model, fold, scores, times); or call
+        ``progress(row)`` with the row's dict.
+    out : str, path-like or None, default=None
+        A CSV file. Each row is appended as soon as its fit finishes, so an interrupted run
+        keeps everything finished so far; a rerun with the same ``out`` skips the (tags,
+        model, fold) rows already there and reruns failed ones (their old rows are removed).
+        The returned table holds the rows of this call, resumed ones included.
+    tags : dict or None, default=None
+        Constant columns put first in every row (e.g. ``{"dataset": "bnci2014_004",
+        "subject": 1}``); they are part of the key used to resume.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (estimator, fold), ordered as ``estimators`` then by fold, with the
+        columns: the tags, ``model``, ``fold`` (0-based), ``test_groups`` (the groups in the
+        test fold, ``"+"``-joined; empty without groups), ``n_train``, ``n_test``, one per
+        metric, ``fit_seconds``, ``predict_ms_per_trial``, ``n_parameters`` (NaN for
+        estimators without a torch module), ``error`` (``"Type: message"``, NaN when the
+        fold succeeded).
+
+    See Also
+    --------
+    summarize : mean and standard deviation per model.
+    run_comparison : the protocols over subjects of a data set, as the ``sktime-eeg`` command.
+
+    Notes
+    -----
+    ``KeyboardInterrupt`` is not caught: it stops the run, and with ``out`` set the rows
+    written so far stay on disk for the resume. The sktime_eeg networks train one at a time
+    within a process (see ``BaseEEGClassifier.fit``), so thread-based backends give the same
+    numbers as a serial run; to train networks in parallel, use processes (joblib's default
+    ``loky`` backend, Dask workers with ``processes=True``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sktime_eeg.evaluation import compare
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 3, 50))
+    >>> y = np.repeat(["left", "right"], 20)
+    >>> flat = FunctionTransformer(lambda X: X.reshape(len(X), -1))
+    >>> results = compare({"dummy": make_pipeline(flat, DummyClassifier())}, X, y, cv=4,
+    ...                   progress=False)
+    >>> results["accuracy"].tolist()
+    [0.5, 0.5, 0.5, 0.5]
+    """
+    estimators = _check_estimators(estimators)
+    eeg = check_eeg_data(X)
+    n_trials = eeg.data.shape[0]
+    y = np.asarray(check_eeg_labels(y, n_trials, caller="compare"))
+    groups = _check_groups(groups, X, n_trials)
+    scorers = _check_scoring(scoring)
+    tags = dict(tags or {})
+    clash = set(tags) & (set(_FOLD_COLUMNS) | set(_TIMING_COLUMNS) | set(scorers))
+    if clash:
+        raise ValueError(f"tags {sorted(clash)} clash with result columns; rename them.")
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise TypeError(f"progress must be a bool or a callable, got {progress!r}.")
+
+    splitter = check_cv(cv, y, classifier=True)
+    split_X = np.zeros((n_trials, 1)) if is_epochs(X) else X
+    folds = [
+        (np.asarray(train), np.asarray(test)) for train, test in splitter.split(split_X, y, groups)
+    ]
+    if not folds:
+        raise ValueError(f"cv={cv!r} produced no folds.")
+    for fold, (train, test) in enumerate(folds):
+        if train.size == 0 or test.size == 0:
+            raise ValueError(f"Fold {fold} of cv={cv!r} has an empty train or test set.")
+
+    columns = [*tags, *_FOLD_COLUMNS, *scorers, *_TIMING_COLUMNS]
+    tag_names = list(tags)
+    tasks = [
+        (name, fold) for name in estimators for fold in range(len(folds))
+    ]  # model-major: progress reads model by model
+    wanted = {_key({**tags, "model": name, "fold": fold}, tag_names) for name, fold in tasks}
+
+    previous = pd.DataFrame(columns=columns)
+    out_path = None if out is None else Path(out)
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        previous = _read_previous(out_path, columns)
+        if len(previous):
+            keys = [_key(r, tag_names) for r in previous.to_dict("records")]
+            previous = previous[[k in wanted for k in keys]].reset_index(drop=True)
+            # The CSV reads "1" back as 1: restore this run's tag values and model names.
+            for tag, value in tags.items():
+                previous[tag] = [value] * len(previous)
+            previous["model"] = previous["model"].astype(str)
+            for row in previous.to_dict("records"):
+                train, test = folds[int(row["fold"])] if row["fold"] < len(folds) else ([], [])
+                if (int(row["n_train"]), int(row["n_test"])) != (len(train), len(test)):
+                    raise ValueError(
+                        f"Cannot resume from {out_path}: its row for {row['model']!r} fold "
+                        f"{row['fold']} has {row['n_train']}/{row['n_test']} train/test trials, "
+                        f"this run's fold has {len(train)}/{len(test)} (other data or cv?). "
+                        "Pass another `out` or delete the file."
+                    )
+    done = {_key(r, tag_names) for r in previous.to_dict("records")}
+    todo = [
+        (name, fold)
+        for name, fold in tasks
+        if _key({**tags, "model": name, "fold": fold}, tag_names) not in done
+    ]
+    if progress is True and done:
+        print(
+            f"compare: resuming from {out_path}: {len(tasks) - len(todo)} of {len(tasks)} "
+            "fits already done.",
+            flush=True,
+        )
+
+    rows: list[dict[str, Any]] = []
+    jobs = (
+        delayed(_fit_and_score)(
+            name,
+            estimators[name],
+            X,
+            y,
+            folds[fold][0],
+            folds[fold][1],
+            fold,
+            _group_label(groups, folds[fold][1]),
+            scorers,
+        )
+        for name, fold in todo
+    )
+    if todo:
+        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+        n_done = len(tasks) - len(todo)
+        for result in results:
+            row = {**tags, **result}
+            rows.append(row)
+            n_done += 1
+            if out_path is not None:
+                _append(out_path, row, columns)
+            if progress is True:
+                _print_progress(result, n_done, len(tasks), len(folds))
+            elif callable(progress):
+                progress(dict(row))
+
+    table = pd.concat(
+        [frame for frame in (previous, pd.DataFrame(rows, columns=columns)) if len(frame)]
+        or [pd.DataFrame(columns=columns)],
+        ignore_index=True,
+    )
+    order = {name: i for i, name in enumerate(estimators)}
+    table = (
+        table.assign(_order=table["model"].map(order))
+        .sort_values(["_order", "fold"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    for column in ("fold", "n_train", "n_test"):
+        table[column] = table[column].astype(int)
+    for column in [*scorers, "fit_seconds", "predict_ms_per_trial", "n_parameters"]:
+        table[column] = table[column].astype(float)
+    table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
+    table["test_groups"] = table["test_groups"].fillna("").astype(str)
+    return table

@@ -1,0 +1,143 @@
+"""Run the BCI evaluation protocols over the subjects of a data set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+from ._compare import DEFAULT_SCORING, compare
+from ._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
+
+__all__ = ["PROTOCOLS", "run_comparison"]
+
+#: Protocol names of :func:`run_comparison`, with a one-line description.
+PROTOCOLS: dict[str, str] = {
+    "within-session": "k-fold cross-validation inside each session of each subject",
+    "cross-session": "train on some sessions, test on the others, per subject",
+    "cross-subject": "leave one subject out, all subjects pooled",
+}
+
+
+def run_comparison(
+    data: Bunch,
+    estimators: Mapping[str, Any],
+    protocol: str = "within-session",
+    *,
+    n_splits: int = 5,
+    train_sessions: Sequence[str] | None = None,
+    scoring: Any = DEFAULT_SCORING,
+    n_jobs: int | None = None,
+    progress: bool | Callable[[dict[str, Any]], None] = True,
+    out: str | os.PathLike | None = None,
+    random_state: int | None = 0,
+) -> pd.DataFrame:
+    """Compare estimators on a data set under one of the BCI evaluation protocols.
+
+    Parameters
+    ----------
+    data : sklearn.utils.Bunch
+        From :func:`load_comparison_data` (or any Bunch with ``X``, ``y``, ``subject``,
+        ``session`` arrays and a ``dataset`` name; ``train_sessions`` optional).
+    estimators : dict of {str: estimator}
+        The models, e.g. from :func:`make_models`.
+    protocol : {"within-session", "cross-session", "cross-subject"}, default="within-session"
+        ``"within-session"``: per subject, :class:`WithinSessionSplit` (``n_splits`` folds
+        inside each session). ``"cross-session"``: per subject, :class:`CrossSessionSplit`
+        trained on ``train_sessions`` (or ``data.train_sessions``, or leave one session out
+        when both are None). ``"cross-subject"``: all subjects pooled,
+        :class:`CrossSubjectSplit` (leave one subject out).
+    n_splits : int, default=5
+        Folds per session for ``"within-session"``.
+    train_sessions : sequence of str or None, default=None
+        Sessions to train on for ``"cross-session"``.
+    scoring, n_jobs, progress, out
+        As in :func:`compare`; ``out`` collects the rows of all subjects (and resumes).
+    random_state : int or None, default=0
+        Seed of the within-session fold shuffling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`compare` table of every subject, with the leading columns ``dataset``,
+        ``protocol`` and ``subject`` (``"all"`` for cross-subject).
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"Unknown protocol {protocol!r}; choose from {list(PROTOCOLS)}.")
+    subjects = np.asarray(data.subject).astype(str)
+    sessions = np.asarray(data.session).astype(str)
+    y = np.asarray(data.y)
+    tags = {"dataset": data.dataset, "protocol": protocol}
+    if protocol == "cross-subject":
+        if np.unique(subjects).size < 2:
+            raise ValueError(
+                f"The cross-subject protocol needs at least two subjects; {data.dataset!r} "
+                f"was loaded with subject(s) {sorted(set(subjects))}. Load more, e.g. "
+                "subjects=[1, 2, 3] (sktime-eeg: --subjects 1 2 3)."
+            )
+        if progress is True:
+            print(
+                f"== {data.dataset}, cross-subject: {np.unique(subjects).size} subjects, "
+                f"{len(y)} trials",
+                flush=True,
+            )
+        return compare(
+            estimators,
+            data.X,
+            y,
+            cv=CrossSubjectSplit(),
+            groups=subjects,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            progress=progress,
+            out=out,
+            tags={**tags, "subject": "all"},
+        )
+
+    if protocol == "cross-session":
+        chosen = train_sessions if train_sessions is not None else data.get("train_sessions")
+        cv = CrossSessionSplit(None if chosen is None else [str(s) for s in chosen])
+    else:
+        cv = WithinSessionSplit(n_splits, shuffle=True, random_state=random_state)
+
+    tables = []
+    for subject in pd.unique(subjects):
+        mask = subjects == subject
+        subject_sessions = sessions[mask]
+        if protocol == "cross-session" and np.unique(subject_sessions).size < 2:
+            raise ValueError(
+                f"The cross-session protocol needs at least two sessions per subject; "
+                f"subject {subject} of {data.dataset!r} has only session(s) "
+                f"{sorted(set(subject_sessions))}."
+                + (
+                    " Simulate several with n_sessions=2 (sktime-eeg does so for "
+                    "--protocol cross-session)."
+                    if data.dataset == "simulated"
+                    else " Use --protocol within-session or cross-subject."
+                )
+            )
+        if progress is True:
+            print(
+                f"== {data.dataset}, {protocol}, subject {subject}: {int(mask.sum())} trials, "
+                f"sessions {pd.unique(subject_sessions).tolist()}",
+                flush=True,
+            )
+        tables.append(
+            compare(
+                estimators,
+                data.X[mask],
+                y[mask],
+                cv=cv,
+                groups=subject_sessions,
+                scoring=scoring,
+                n_jobs=n_jobs,
+                progress=progress,
+                out=out,
+                tags={**tags, "subject": subject},
+            )
+        )
+    return pd.concat(tables, ignore_index=True)

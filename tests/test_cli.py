@@ -1,0 +1,185 @@
+"""Tests of the ``sktime-eeg`` command, run in-process through ``main([...])``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sktime_eeg
+from sktime_eeg.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--n-trials", "24", "--n-splits", "2", "--max-epochs", "1", "--conformer-layers", "1"]
+
+
+def test_entry_point_is_declared():
+    text = (ROOT / "pyproject.toml").read_text()
+    scripts = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
+    assert scripts.strip() == 'sktime-eeg = "sktime_eeg.cli:main"'
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sktime-eeg {sktime_eeg.__version__}"
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = capsys.readouterr().out
+    for word in ("--dataset", "--protocol", "conformer-1d", "bnci2014_004", "cross-subject"):
+        assert word in text
+    assert main([]) == 1
+    assert "compare" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", "--models", "conv2d", "eegnet"], "invalid choice: 'eegnet' (choose from"),
+        (["compare", "--dataset", "bci"], "invalid choice: 'bci' (choose from simulated,"),
+        (["compare", "--protocol", "loso"], "invalid choice: 'loso' (choose from"),
+        (["compare", "--max-epochs", "0"], "--max-epochs must be >= 1"),
+    ],
+)
+def test_bad_arguments_list_the_valid_choices(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.replace("'", "")  # Python >= 3.12.8 quotes the choices
+    assert message.replace("'", "") in error
+    if "eegnet" in message:
+        assert "conv1d, conv2d, conformer-1d, conformer-2d, csp-lda, mdm, ts-lr" in error
+
+
+def test_compare_end_to_end_on_simulated_data(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["compare", "--models", "conv1d", "conv2d", "csp-lda", *TINY, "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    for name in ("results.csv", "summary.csv", "accuracy.png", "fit_time.png"):
+        assert (out / name).stat().st_size > 0, name
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == [
+        "dataset", "protocol", "subject", "model", "fold", "test_groups", "n_train", "n_test",
+        "accuracy", "balanced_accuracy", "cohen_kappa", "fit_seconds", "predict_ms_per_trial",
+        "n_parameters", "error",
+    ]  # fmt: skip
+    assert sorted(results["model"]) == ["conv1d"] * 2 + ["conv2d"] * 2 + ["csp-lda"] * 2
+    assert (results["dataset"] == "simulated").all() and results["error"].isna().all()
+    assert (results["n_train"] == 12).all() and (results["n_test"] == 12).all()
+    assert results.loc[results["model"] == "csp-lda", "n_parameters"].isna().all()
+    assert (results.loc[results["model"] != "csp-lda", "n_parameters"] > 0).all()
+    summary = pd.read_csv(out / "summary.csv", index_col="model")
+    assert summary.index.tolist() == ["conv1d", "conv2d", "csp-lda"]
+    assert "accuracy_mean" in summary and "fit_seconds_sd" in summary
+    # Progress per model and fold, the summary table, the 1D/2D ratio, the folder.
+    assert "conv1d         fold 2/2" in printed
+    header = next(line for line in printed.splitlines() if "latency (ms/trial)" in line)
+    assert header.split() == [
+        "accuracy", "cohen_kappa", "fit", "time", "(s)", "latency", "(ms/trial)", "parameters",
+        "folds",
+    ]  # fmt: skip
+    assert "Training time conv1d / conv2d:" in printed
+    assert printed.rstrip().endswith(f"Results in: {out}")
+
+    # A rerun with the same --out resumes: nothing is refitted, the table is the same.
+    assert main(argv) == 0
+    assert "resuming from" in capsys.readouterr().out
+    again = pd.read_csv(out / "results.csv")
+    pd.testing.assert_frame_equal(again, results)
+
+
+def test_default_output_folder_is_new_and_printed(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", "--models", "mdm", *TINY]) == 0
+    (folder,) = tmp_path.glob("sktime-eeg-compare-*")
+    assert (folder / "results.csv").is_file()
+    assert capsys.readouterr().out.rstrip().endswith(f"Results in: {folder}")
+
+
+def test_interrupt_keeps_results_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    import sktime_eeg.evaluation as evaluation
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluation, "run_comparison", interrupted)
+    assert main(["compare", "--models", "mdm", *TINY, "--out", str(tmp_path)]) == 130
+    assert f"rerun with --out {tmp_path} to resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dataset", "epochs"], "pass path=<file>-epo.fif"),
+        (["--protocol", "cross-subject"], "needs at least two subjects"),
+        (["--train-sessions", "9", "--protocol", "cross-session"], r"train_sessions ['9'] not"),
+    ],
+)
+def test_data_and_protocol_errors_exit_cleanly(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--models", "mdm", *TINY, *argv, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    if "--dataset" in argv:  # nothing was loaded, so no output folder was made
+        assert not (tmp_path / "out").exists()
+
+
+def test_cross_session_on_simulated_data_trains_on_session_1(tmp_path):
+    argv = ["compare", "--models", "mdm", "ts-lr", "--protocol", "cross-session"]
+    assert main([*argv, *TINY, "--out", str(tmp_path)]) == 0
+    results = pd.read_csv(tmp_path / "results.csv")
+    assert results["test_groups"].tolist() == [2, 2]
+    assert results["n_train"].tolist() == [24, 24]
+
+
+# -- real data -------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_compare_on_bci_iv_2b_through_an_epochs_file(tmp_path, capsys):
+    """BCI IV 2b subject 4 exported by the benchmarks helper to an MNE epochs file, run with
+    --dataset epochs, sessions 1-3 -> 4-5."""
+    from conftest import require_shared_data
+
+    require_shared_data("bnci2014_004")
+    from benchmarks.local_data import load_bnci2014_004_epochs
+
+    epochs = load_bnci2014_004_epochs(4, sessions=(1, 2, 3, 4, 5))
+    epochs.metadata["subject"] = 4
+    path = tmp_path / "bnci2014_004_s4-epo.fif"
+    epochs.save(path, verbose="error")
+    argv = ["compare", "--dataset", "epochs", "--data-path", str(path), "--models", "csp-lda"]
+    argv += ["ts-lr", "--protocol", "cross-session", "--train-sessions", "1", "2", "3"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 0
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert results["n_train"].tolist() == [360, 360] and results["n_test"].tolist() == [240] * 2
+    assert results["test_groups"].tolist() == ["4+5"] * 2
+    assert (results["accuracy"] >= 0.85).all(), results
+
+
+@pytest.mark.slow
+def test_compare_on_physionet_eegmmidb(tmp_path):
+    from conftest import require_shared_data
+
+    path = require_shared_data("eegmmidb")
+    datasets = pytest.importorskip("sktime_eeg.datasets")
+    if not hasattr(datasets, "load_physionet_mi"):
+        pytest.skip("sktime_eeg.datasets.load_physionet_mi is not available yet")
+    argv = ["compare", "--dataset", "physionet", "--data-path", str(path), "--models", "csp-lda"]
+    assert main([*argv, "--n-splits", "3", "--out", str(tmp_path)]) == 0
+    results = pd.read_csv(tmp_path / "results.csv")
+    assert (results["n_train"] + results["n_test"] == 45).all()
+    assert np.mean(results["accuracy"]) >= 0.7, results
+
+
+def test_bnci_without_its_data_is_a_clean_error(tmp_path, capsys):
+    datasets = pytest.importorskip("sktime_eeg.datasets")
+    if not hasattr(datasets, "load_bnci"):
+        pytest.skip("sktime_eeg.datasets.load_bnci is not available yet")
+    argv = ["compare", "--dataset", "bnci2014_004", "--data-path", str(tmp_path / "none")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--models", "mdm", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "cannot load --dataset bnci2014_004" in capsys.readouterr().err
