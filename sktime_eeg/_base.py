@@ -201,7 +201,9 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
         """Validate X, check it against the fitted shape, return it standardized float32."""
         name = type(self).__name__
-        eeg = check_eeg_data(X)
+        # float64 input stays float64 until standardized, so that the unit of the recording
+        # (volts, microvolts) does not change the float32 values the network sees.
+        eeg = check_eeg_data(X, keep_float64=True)
         data = eeg.data
         n_trials, n_channels, n_times = data.shape
         if reset:
@@ -247,9 +249,10 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             constant = scale <= np.finfo(np.float32).eps * np.abs(mean)
             scale[constant] = 1.0
             self.mean_, self.scale_ = mean, scale
-        out = (data - self.mean_[:, None].astype(np.float32)) / self.scale_[:, None].astype(
-            np.float32
-        )
+        mean = self.mean_[:, None].astype(data.dtype)
+        scale = self.scale_[:, None].astype(data.dtype)
+        out = np.subtract(data, mean, dtype=data.dtype)
+        out /= scale
         return np.ascontiguousarray(out, dtype=np.float32)
 
     # -- training ----------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
+def check_eeg_data(X: Any, *, name: str = "X", keep_float64: bool = False) -> EEGInput:
     """Validate EEG input and return it as a float32 ``(n_trials, n_channels, n_times)`` array.
 
     Parameters
@@ -111,13 +111,17 @@ def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
         you want first, e.g. ``epochs.pick("eeg")``.
     name : str
         Name of the argument, used in error messages.
+    keep_float64 : bool
+        Return float64 input as float64 (other dtypes still become float32), for callers that
+        compute statistics or standardize before going to float32.
 
     Returns
     -------
     EEGInput
-        ``data`` float32 ``(n_trials, n_channels, n_times)`` (a new array unless the input
-        already was C-contiguous float32, then a view; never modified in place), plus
-        ``sfreq`` and ``ch_names`` for Epochs.
+        ``data`` float32 (or float64, see ``keep_float64``) ``(n_trials, n_channels,
+        n_times)`` (a new array unless the input already had that dtype and was
+        C-contiguous, then a view; never modified in place), plus ``sfreq`` and
+        ``ch_names`` for Epochs.
 
     Raises
     ------
@@ -166,12 +170,13 @@ def check_eeg_data(X: Any, *, name: str = "X") -> EEGInput:
         )
 
     with np.errstate(over="ignore"):  # overflow is reported below as inf, with its cause
-        data = np.ascontiguousarray(arr, dtype=np.float32)
+        dtype = np.float64 if keep_float64 and arr.dtype == np.float64 else np.float32
+        data = np.ascontiguousarray(arr, dtype=dtype)
     finite = np.isfinite(data)
     if not finite.all():
         bad_trials = np.flatnonzero(~finite.all(axis=(1, 2)))
         kind = "NaN" if np.isnan(data).any() else "infinite values (inf)"
-        overflow = np.isfinite(arr).all() if arr.dtype != np.float32 else False
+        overflow = np.isfinite(arr).all() if arr.dtype != data.dtype else False
         raise ValueError(
             f"{name} contains {kind} in {bad_trials.size} trial(s) (first: index "
             f"{bad_trials[0]})"

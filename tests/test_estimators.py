@@ -187,7 +187,7 @@ def test_units_do_not_matter(easy):
     a = Conv2DEEGClassifier(**FAST, random_state=0).fit(in_volts, y)
     b = Conv2DEEGClassifier(**FAST, random_state=0).fit(X, y)
     np.testing.assert_allclose(a.scale_ * 1e6, b.scale_, rtol=1e-6)
-    np.testing.assert_allclose(a.predict_proba(in_volts), b.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(a.predict_proba(in_volts), b.predict_proba(X), atol=1e-6)
     np.testing.assert_array_equal(a.predict(in_volts), b.predict(X))
 
 

@@ -28,7 +28,8 @@ SHAPES = st.one_of(
             lambda shape: hnp.arrays(
                 dtype,
                 shape,
-                elements=(st.floats(-1e4, 1e4, width=16) if dtype is np.float16 else None)
+                # finite values within float32's range (overflow has its own test)
+                elements=st.floats(-1e4, 1e4, width=np.dtype(dtype).itemsize * 8)
                 if np.dtype(dtype).kind == "f"
                 else None,
             )
@@ -36,8 +37,6 @@ SHAPES = st.one_of(
     )
 )
 def test_numeric_arrays_become_float32_3d_copies(X):
-    if X.dtype.kind == "f":
-        X = np.nan_to_num(X, nan=0.0, posinf=1.0, neginf=-1.0)
     before = X.copy()
     out = check_eeg_data(X)
     expected_shape = X.shape if X.ndim == 3 else (*X.shape, 1)
@@ -74,6 +73,15 @@ def test_any_nan_or_inf_is_reported_with_the_first_bad_trial(shape, data, bad):
 def test_float64_values_beyond_float32_range_are_named():
     with pytest.raises(ValueError, match=r"after conversion to float32 \(values beyond"):
         check_eeg_data(np.full((2, 2, 2), 1e300))
+    out = check_eeg_data(np.full((2, 2, 2), 1e300), keep_float64=True)
+    assert out.data.dtype == np.float64
+
+
+def test_keep_float64_only_keeps_float64():
+    assert check_eeg_data(np.zeros((2, 2, 2)), keep_float64=True).data.dtype == np.float64
+    for dtype in (np.float32, np.int64, np.float16):
+        out = check_eeg_data(np.zeros((2, 2, 2), dtype), keep_float64=True)
+        assert out.data.dtype == np.float32
 
 
 @settings(max_examples=40, deadline=None)
