@@ -17,12 +17,12 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-#: Defaults of ``sktime-eeg compare`` on simulated data, sized to finish in a few minutes on
+#: Defaults of ``sktime-eeg compare`` on simulated data, sized to finish in about 2 minutes on
 #: two CPU cores (see docs/user_guide_evaluation.rst for the measurement).
-SIMULATED_N_TRIALS = 150
+SIMULATED_N_TRIALS = 240
 SIMULATED_SNR = 2.0
 SIMULATED_SFREQ = 100.0
-DEFAULT_MAX_EPOCHS = 15
+DEFAULT_MAX_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_N_SPLITS = 3
 DEFAULT_CONFORMER_LAYERS = 2
