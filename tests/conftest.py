@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from threadpoolctl import threadpool_limits
@@ -34,3 +35,19 @@ def require_shared_data(subdir: str) -> Path:
             "SKTIME_EEG_SHARED_DATA to its folder)"
         )
     return SHARED_DATA / subdir
+
+
+def make_easy_data(n_trials=60, n_channels=3, n_times=100, seed=0):
+    """Class "b" carries a 10-cycle oscillation on channel 0, class "a" does not."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_trials, n_channels, n_times))
+    y = np.array(["a", "b"] * (n_trials // 2))
+    t = np.arange(n_times) / n_times
+    X[y == "b", 0] += 2.5 * np.sin(2 * np.pi * 10 * t + rng.uniform(0, 6, ((y == "b").sum(), 1)))
+    return X, y
+
+
+@pytest.fixture(scope="session")
+def easy():
+    """60 trials x 3 channels x 100 samples of :func:`make_easy_data` (do not modify)."""
+    return make_easy_data()

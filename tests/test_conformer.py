@@ -40,21 +40,6 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-def make_easy_data(n_trials=60, n_channels=3, n_times=100, seed=0):
-    """Class "b" carries a 10-cycle oscillation on channel 0, class "a" does not."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_trials, n_channels, n_times))
-    y = np.array(["a", "b"] * (n_trials // 2))
-    t = np.arange(n_times) / n_times
-    X[y == "b", 0] += 2.5 * np.sin(2 * np.pi * 10 * t + rng.uniform(0, 6, ((y == "b").sum(), 1)))
-    return X, y
-
-
-@pytest.fixture(scope="module")
-def easy():
-    return make_easy_data()
-
-
 def make_stem(kind, n_channels, n_filters=8, kernel_length=25, n_filters_time=6):
     if kind == "1d":
         return TemporalSpatialStem(n_channels, n_filters_time, n_filters, kernel_length)

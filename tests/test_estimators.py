@@ -8,6 +8,7 @@ import mne
 import numpy as np
 import pytest
 import torch
+from conftest import make_easy_data
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
@@ -35,16 +36,6 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-def make_easy_data(n_trials=60, n_channels=3, n_times=100, seed=0):
-    """Class "b" carries a 10-cycle oscillation on channel 0, class "a" does not."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_trials, n_channels, n_times))
-    y = np.array(["a", "b"] * (n_trials // 2))
-    t = np.arange(n_times) / n_times
-    X[y == "b", 0] += 2.5 * np.sin(2 * np.pi * 10 * t + rng.uniform(0, 6, ((y == "b").sum(), 1)))
-    return X, y
-
-
 def make_epochs(X, sfreq=100.0, ch_names=None):
     ch_names = ch_names or [f"EEG{i:02d}" for i in range(X.shape[1])]
     info = mne.create_info(ch_names, sfreq, ch_types="eeg")
@@ -57,11 +48,6 @@ def make_epochs(X, sfreq=100.0, ch_names=None):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
-
-
-@pytest.fixture(scope="module")
-def easy():
-    return make_easy_data()
 
 
 @pytest.mark.parametrize("cls", CLASSIFIERS)
