@@ -79,6 +79,8 @@ def load_bnci2014_004_epochs(subject: int, sessions=(1, 2, 3)):
     import mne
     import pandas as pd
 
+    from sktime_eeg.datasets._montage import standard_montage
+
     X, y, session = load_bnci2014_004(subject, sessions)
     info = mne.create_info(BNCI2014_004_CHANNELS, BNCI2014_004_SFREQ, ch_types="eeg")
     event_id = {"left_hand": 1, "right_hand": 2}
@@ -93,7 +95,7 @@ def load_bnci2014_004_epochs(subject: int, sessions=(1, 2, 3)):
         metadata=pd.DataFrame({"session": session, "label": y}),
         verbose="error",
     )
-    epochs.set_montage("standard_1020")
+    epochs.set_montage(standard_montage().copy())
     return epochs
 
 

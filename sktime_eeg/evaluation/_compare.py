@@ -478,5 +478,6 @@ def compare(
     for column in [*scorers, "fit_seconds", "predict_ms_per_trial", "n_parameters"]:
         table[column] = table[column].astype(float)
     table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
-    table["test_groups"] = table["test_groups"].fillna("").astype(str)
+    groups = table["test_groups"].astype(object)
+    table["test_groups"] = groups.where(groups.notna(), "").astype(str)
     return table
