@@ -7,6 +7,7 @@ what was wrong and how to fix it; the user's objects are never modified.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -14,7 +15,16 @@ from scipy import sparse
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-__all__ = ["EEGInput", "check_eeg_data", "check_eeg_labels", "epochs_from_list", "is_epochs"]
+__all__ = [
+    "EEGInput",
+    "as_python_scalar",
+    "check_eeg_data",
+    "check_eeg_labels",
+    "check_positive_int",
+    "check_real",
+    "epochs_from_list",
+    "is_epochs",
+]
 
 
 class EEGInput(NamedTuple):
@@ -226,3 +236,66 @@ def check_eeg_labels(y: Any, n_trials: int, *, name: str = "y", caller: str = ""
         )
     check_classification_targets(y)
     return y
+
+
+def as_python_scalar(value: Any) -> Any:
+    """A numpy scalar as the plain Python value (for readable error messages); others as is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_positive_int(value: Any, name: str, owner: str = "", *, allow_none: bool = False) -> None:
+    """Raise a ``ValueError`` naming ``name`` unless ``value`` is an integer >= 1.
+
+    Python and numpy integers are accepted, booleans are not. With ``allow_none``, None passes.
+    """
+    if allow_none and value is None:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        prefix = f"{owner}: " if owner else ""
+        extra = "None or " if allow_none else ""
+        raise ValueError(
+            f"{prefix}{name} must be {extra}a positive integer, got {as_python_scalar(value)!r}."
+        )
+
+
+def check_real(
+    value: Any,
+    name: str,
+    owner: str = "",
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> None:
+    """Raise a ``ValueError`` naming ``name`` unless ``value`` is a real number in the range.
+
+    Parameters
+    ----------
+    value : object
+        The value to check (Python or numpy number; booleans are rejected).
+    name, owner : str
+        Parameter name and estimator name for the message.
+    low, high : float or None
+        Bounds (None: unbounded).
+    low_inclusive, high_inclusive : bool
+        Whether each bound itself is allowed.
+    """
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    ok = ok and bool(np.isfinite(value))
+    if ok and low is not None:
+        ok = value >= low if low_inclusive else value > low
+    if ok and high is not None:
+        ok = value <= high if high_inclusive else value < high
+    if not ok:
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        interval = (
+            ("[" if low_inclusive and low is not None else "(")
+            + f"{lo}, {hi}"
+            + ("]" if high_inclusive and high is not None else ")")
+        )
+        prefix = f"{owner}: " if owner else ""
+        raise ValueError(
+            f"{prefix}{name} must be a real number in {interval}, got {as_python_scalar(value)!r}."
+        )
