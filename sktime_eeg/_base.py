@@ -8,6 +8,7 @@ and refitting on data of another shape simply builds a new network.
 from __future__ import annotations
 
 import copy
+import inspect
 import threading
 import warnings
 from typing import Any
@@ -24,7 +25,14 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
-from ._validation import check_eeg_data, check_eeg_labels, is_epochs
+from ._validation import (
+    as_python_scalar,
+    check_eeg_data,
+    check_eeg_labels,
+    check_positive_int,
+    check_real,
+    is_epochs,
+)
 
 __all__ = ["BaseEEGClassifier", "TensorBatchIterator"]
 
@@ -91,11 +99,6 @@ class TensorBatchIterator:
             yield self.X[idx], (None if self.y is None else self.y[idx])
 
 
-def _scalar(value: Any) -> Any:
-    """A numpy scalar as the Python value (for readable error messages)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _shrunk_lengths(
     n_times: int, kernel_length: int, pool_length: int, pool_stride: int, owner: str
 ) -> tuple[int, int, int]:
@@ -155,18 +158,31 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.two_d_array = True
         return tags
 
+    def _optimizer(self) -> tuple[type[torch.optim.Optimizer], dict[str, Any]]:
+        """The optimizer class and its keyword arguments (``weight_decay`` when it takes one)."""
+        if isinstance(self.optimizer, str):
+            optimizer, kwargs = _OPTIMIZERS[self.optimizer]
+        else:
+            optimizer, kwargs = self.optimizer, {}
+        if "weight_decay" in inspect.signature(optimizer).parameters:
+            kwargs = {**kwargs, "weight_decay": self.weight_decay}
+        return optimizer, kwargs
+
     def _check_hyperparameters(self) -> None:
         name = type(self).__name__
         for param in self._positive_int_params:
-            value = getattr(self, param)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {param} must be a positive integer, got {value!r}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"{name}: dropout must be in [0, 1), got {self.dropout!r}.")
-        if not self.lr > 0:
-            raise ValueError(f"{name}: lr must be positive, got {self.lr!r}.")
-        if self.weight_decay < 0:
-            raise ValueError(f"{name}: weight_decay must be >= 0, got {self.weight_decay!r}.")
+            check_positive_int(getattr(self, param), param, name)
+        check_real(self.dropout, "dropout", name, low=0.0, high=1.0, high_inclusive=False)
+        check_real(self.lr, "lr", name, low=0.0, low_inclusive=False)
+        check_real(self.weight_decay, "weight_decay", name, low=0.0)
+        check_real(
+            self.validation_fraction,
+            "validation_fraction",
+            name,
+            low=0.0,
+            high=1.0,
+            high_inclusive=False,
+        )
         if not (isinstance(self.optimizer, str) and self.optimizer in _OPTIMIZERS) and not (
             isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer)
         ):
@@ -174,29 +190,34 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
                 f"{name}: optimizer must be one of {sorted(_OPTIMIZERS)} or a "
                 f"torch.optim.Optimizer subclass, got {self.optimizer!r}."
             )
+        optimizer, kwargs = self._optimizer()
+        if self.weight_decay and "weight_decay" not in kwargs:
+            raise ValueError(
+                f"{name}: {optimizer.__name__} takes no weight_decay; set weight_decay=0.0."
+            )
         if self.lr_schedule not in _LR_SCHEDULES:
             raise ValueError(
                 f"{name}: lr_schedule must be one of {list(_LR_SCHEDULES)}, got "
                 f"{self.lr_schedule!r}."
             )
-        if not 0.0 <= self.validation_fraction < 1.0:
+        check_positive_int(self.patience, "patience", name, allow_none=True)
+        if self.patience is not None and self.validation_fraction == 0:
             raise ValueError(
-                f"{name}: validation_fraction must be in [0, 1), got {self.validation_fraction!r}."
+                f"{name}: early stopping (patience={self.patience}) needs a validation "
+                "split; set validation_fraction, e.g. validation_fraction=0.2."
             )
-        if self.patience is not None:
-            if (
-                isinstance(self.patience, bool)
-                or not isinstance(self.patience, (int, np.integer))
-                or self.patience < 1
-            ):
-                raise ValueError(
-                    f"{name}: patience must be None or a positive integer, got {self.patience!r}."
-                )
-            if self.validation_fraction == 0:
-                raise ValueError(
-                    f"{name}: early stopping (patience={self.patience}) needs a validation "
-                    "split; set validation_fraction, e.g. validation_fraction=0.2."
-                )
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError):
+            raise ValueError(
+                f"{name}: device must be a torch device such as 'cpu', 'cuda' or 'cuda:1', "
+                f"got {self.device!r}."
+            ) from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"{name}: device={self.device!r} but CUDA is not available to this torch "
+                "installation; use device='cpu' (or install a CUDA build of torch)."
+            )
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
         """Validate X, check it against the fitted shape, return it standardized float32."""
@@ -257,10 +278,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training ----------------------------------------------------------------------------
     def _make_net(self, module: nn.Module, n_classes: int, valid: Dataset | None):
-        if isinstance(self.optimizer, str):
-            optimizer, optimizer_kwargs = _OPTIMIZERS[self.optimizer]
-        else:
-            optimizer, optimizer_kwargs = self.optimizer, {}
+        optimizer, optimizer_kwargs = self._optimizer()
         callbacks = []
         if self.lr_schedule == "cosine":
             callbacks.append(
@@ -290,7 +308,6 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             device=self.device,
             verbose=self.verbose,
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
-            optimizer__weight_decay=self.weight_decay,
         )
 
     def _rng_devices(self) -> list[int]:
@@ -316,6 +333,19 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        # A failed (re)fit leaves the estimator unfitted, never a mix of old and new state.
+        self._clear_fitted_state()
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            self._clear_fitted_state()
+            raise
+
+    def _clear_fitted_state(self) -> None:
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, key)
+
+    def _fit(self, X: Any, y: Any) -> BaseEEGClassifier:
         name = type(self).__name__
         self._check_hyperparameters()
         data = self._check_X(X, reset=True)
@@ -324,7 +354,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         if classes.size < 2:
             raise ValueError(
                 f"{name} needs at least two classes to train; got one class "
-                f"({_scalar(classes[0])!r}) in all {y.shape[0]} trials. Check the labels "
+                f"({as_python_scalar(classes[0])!r}) in all {y.shape[0]} trials. Check the labels "
                 "(e.g. epochs.events[:, 2])."
             )
         self.classes_ = classes
@@ -336,6 +366,11 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             pool_length,
             pool_stride,
         )
+        if self.batch_size * (data.shape[2] - kernel_length + 1) < 2:
+            raise ValueError(
+                f"{name}: batch_size=1 with trials of {data.shape[2]} sample(s) leaves batch "
+                "norm a single value per filter; use batch_size >= 2."
+            )
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         y_encoded = y_encoded.astype(np.int64)
         valid = None
@@ -344,7 +379,8 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             if counts.min() < 2:
                 raise ValueError(
                     f"validation_fraction={self.validation_fraction} asks for a stratified "
-                    f"validation split, but class {_scalar(classes[counts.argmin()])!r} has only "
+                    "validation split, but class "
+                    f"{as_python_scalar(classes[counts.argmin()])!r} has only "
                     f"{counts.min()} trial(s); every class needs at least 2. Add trials or set "
                     "validation_fraction=0 (and patience=None)."
                 )

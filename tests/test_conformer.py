@@ -260,7 +260,7 @@ def test_one_sample_trials_give_one_token():
         ({"n_heads": 2.0}, "n_heads must be a positive integer"),
         ({"dim_feedforward": -4}, "dim_feedforward must be a positive integer"),
         ({"n_filters_time": 0}, "n_filters_time must be a positive integer"),
-        ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+        ({"dropout": 1.0}, r"dropout must be a real number in \[0, 1\)"),
     ],
 )
 def test_bad_hyperparameters(params, match, easy):

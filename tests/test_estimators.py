@@ -352,10 +352,10 @@ def test_validation_split_needs_two_trials_per_class(easy):
         ({"patience": 5}, r"needs a validation split; set validation_fraction"),
         ({"n_filters": 0}, "n_filters must be a positive integer"),
         ({"kernel_length": 2.5}, "kernel_length must be a positive integer"),
-        ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+        ({"dropout": 1.0}, r"dropout must be a real number in \[0, 1\)"),
         ({"optimizer": "adagrad"}, r"optimizer must be one of \['adam', 'adamw', 'sgd'\]"),
         ({"lr_schedule": "step"}, r"lr_schedule must be one of \['cosine', 'constant'\]"),
-        ({"validation_fraction": 1.0}, r"validation_fraction must be in \[0, 1\)"),
+        ({"validation_fraction": 1.0}, r"validation_fraction must be a real number in \[0, 1\)"),
     ],
 )
 def test_bad_hyperparameters(params, match, easy):
@@ -447,3 +447,46 @@ def test_cross_val_score_directly_on_epochs(easy):
         Conv2DEEGClassifier(**FAST, random_state=0), epochs, y, cv=StratifiedKFold(3)
     )
     assert scores.mean() >= 0.85
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"dropout": "a"}, r"dropout must be a real number in \[0, 1\), got 'a'"),
+        ({"lr": None}, r"lr must be a real number in \(0, inf\), got None"),
+        ({"weight_decay": None}, r"weight_decay must be a real number in \[0, inf\)"),
+        ({"validation_fraction": "0.2"}, "validation_fraction must be a real number"),
+        ({"patience": 0, "validation_fraction": 0.2}, "patience must be None or a positive"),
+        ({"device": "gpu"}, "device must be a torch device such as 'cpu'"),
+        ({"optimizer": torch.optim.Rprop, "weight_decay": 0.1}, "Rprop takes no weight_decay"),
+    ],
+)
+def test_bad_hyperparameter_types_name_the_parameter(params, match, easy):
+    with pytest.raises(ValueError, match=match):
+        Conv2DEEGClassifier(max_epochs=1, **params).fit(*easy)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on CPU-only torch")
+def test_cuda_without_cuda_is_a_clear_error(easy):
+    with pytest.raises(ValueError, match="CUDA is not available.*device='cpu'"):
+        Conv2DEEGClassifier(max_epochs=1, device="cuda").fit(*easy)
+
+
+def test_optimizer_class_without_weight_decay_trains(easy):
+    clf = Conv2DEEGClassifier(max_epochs=1, optimizer=torch.optim.Rprop, random_state=0)
+    assert clf.fit(*easy).predict(easy[0]).shape == (60,)
+
+
+def test_failed_refit_leaves_the_estimator_unfitted(easy):
+    X, y = easy
+    clf = Conv2DEEGClassifier(max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="one class"):
+        clf.fit(X[:, :2], np.zeros(60))
+    with pytest.raises(NotFittedError):
+        clf.predict(X[:, :2])
+
+
+def test_batch_size_one_with_single_sample_trials_is_a_clear_error():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="use batch_size >= 2"):
+        Conv2DEEGClassifier(max_epochs=1, batch_size=1).fit(X, np.repeat([0, 1], 5))

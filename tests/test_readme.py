@@ -13,3 +13,5 @@ def test_readme_quick_start_runs(capsys):
     exec(compile(blocks[0], "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "left_hand" in out or "right_hand" in out
+    gap = float(out.rsplit("max |p_1D - p_2D| =", 1)[1])
+    assert gap < 1e-5  # the folded 2D model predicts what the 1D model predicts
