@@ -20,10 +20,12 @@ __all__ = [
     "as_python_scalar",
     "check_eeg_data",
     "check_eeg_labels",
+    "check_groups",
     "check_positive_int",
     "check_real",
     "epochs_from_list",
     "is_epochs",
+    "resolve_sfreq",
 ]
 
 
@@ -299,3 +301,47 @@ def check_real(
         raise ValueError(
             f"{prefix}{name} must be a real number in {interval}, got {as_python_scalar(value)!r}."
         )
+
+
+def check_groups(groups: Any, n_trials: int) -> np.ndarray | None:
+    """Group labels (subject, session, ...) as a 1D array of one label per trial, or None.
+
+    Raises a ``ValueError`` when the shape does not match ``n_trials``.
+    """
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or groups.shape[0] != n_trials:
+        raise ValueError(
+            f"groups must hold one label (e.g. subject or session) per trial, shape "
+            f"({n_trials},); got shape {groups.shape}."
+        )
+    return groups
+
+
+def resolve_sfreq(
+    owner: str, sfreq: Any, epochs_sfreq: float | None, fallback: float | None = None
+) -> float:
+    """The sampling frequency of the input, in Hz.
+
+    Epochs carry theirs (``epochs_sfreq``); a contradicting ``sfreq`` parameter is an error.
+    Arrays need ``sfreq`` (or a ``fallback``, e.g. the one a fitted estimator learned).
+    """
+    if sfreq is not None:
+        check_real(sfreq, "sfreq", owner, low=0.0, low_inclusive=False)
+    if epochs_sfreq is not None:
+        if sfreq is not None and not np.isclose(float(sfreq), epochs_sfreq):
+            raise ValueError(
+                f"{owner}: sfreq={as_python_scalar(sfreq)} but the Epochs are sampled at "
+                f"{epochs_sfreq} Hz. Epochs carry their sampling frequency; leave sfreq=None "
+                "for them."
+            )
+        return float(epochs_sfreq)
+    if sfreq is None:
+        sfreq = fallback
+    if sfreq is None:
+        raise ValueError(
+            f"{owner} needs the sampling frequency of array input: set sfreq (in Hz), e.g. "
+            f"sfreq=250.0, or pass mne.Epochs, which carry it."
+        )
+    return float(sfreq)

@@ -38,7 +38,7 @@ from scipy.signal import lfilter
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_eeg_data, epochs_from_list, is_epochs
+from ._validation import check_eeg_data, check_groups, epochs_from_list, is_epochs, resolve_sfreq
 
 __all__ = [
     "BandpassFilter",
@@ -97,23 +97,6 @@ def _check_sfreq_value(owner: str, sfreq: Any, name: str = "sfreq") -> None:
         raise ValueError(
             f"{owner}: {name} must be a positive number of Hz (or None), got {sfreq!r}."
         )
-
-
-def _resolve_sfreq(owner: str, sfreq_param: float | None, eeg: _Input) -> float:
-    """The sampling frequency: the Epochs' own, else the ``sfreq`` parameter."""
-    if eeg.sfreq is not None:
-        if sfreq_param is not None and not np.isclose(float(sfreq_param), eeg.sfreq):
-            raise ValueError(
-                f"{owner}: sfreq={sfreq_param} but the Epochs are sampled at {eeg.sfreq} Hz. "
-                "Epochs carry their sampling frequency; leave sfreq=None for them."
-            )
-        return eeg.sfreq
-    if sfreq_param is None:
-        raise ValueError(
-            f"{owner} needs the sampling frequency of array input: set sfreq (in Hz), e.g. "
-            f"{owner}(..., sfreq=250.0), or pass mne.Epochs, which carry it."
-        )
-    return float(sfreq_param)
 
 
 class _BaseEEGTransformer(TransformerMixin, BaseEstimator):
@@ -367,13 +350,13 @@ fir_window, fir_design, pad
         )
 
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
-        _resolve_sfreq("BandpassFilter", self.sfreq, eeg)
+        resolve_sfreq("BandpassFilter", self.sfreq, eeg.sfreq)
         return _epochs_copy(epochs).filter(self.l_freq, self.h_freq, **self._mne_kwargs())
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
         from mne.filter import filter_data
 
-        sfreq = _resolve_sfreq("BandpassFilter", self.sfreq, eeg)
+        sfreq = resolve_sfreq("BandpassFilter", self.sfreq, eeg.sfreq)
         return filter_data(data, sfreq, self.l_freq, self.h_freq, copy=True, **self._mne_kwargs())
 
 
@@ -441,13 +424,13 @@ class Resampler(_BaseEEGTransformer):
         )
 
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
-        _resolve_sfreq("Resampler", self.sfreq, eeg)
+        resolve_sfreq("Resampler", self.sfreq, eeg.sfreq)
         return _epochs_copy(epochs).resample(float(self.sfreq_new), **self._mne_kwargs())
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
         from mne.filter import resample
 
-        sfreq = _resolve_sfreq("Resampler", self.sfreq, eeg)
+        sfreq = resolve_sfreq("Resampler", self.sfreq, eeg.sfreq)
         if np.isclose(float(self.sfreq_new), sfreq):
             return data.copy()
         out = resample(data, float(self.sfreq_new), sfreq, axis=-1, **self._mne_kwargs())
@@ -652,14 +635,14 @@ class TimeCrop(_BaseEEGTransformer):
         return start, stop
 
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
-        sfreq = _resolve_sfreq("TimeCrop", self.sfreq, eeg)
+        sfreq = resolve_sfreq("TimeCrop", self.sfreq, eeg.sfreq)
         self._sample_window(sfreq, float(epochs.times[0]), eeg.n_times)  # range check
         return _epochs_copy(epochs).crop(
             self.tmin, self.tmax, include_tmax=self.include_tmax, verbose=_MNE_VERBOSE
         )
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
-        sfreq = _resolve_sfreq("TimeCrop", self.sfreq, eeg)
+        sfreq = resolve_sfreq("TimeCrop", self.sfreq, eeg.sfreq)
         start, stop = self._sample_window(sfreq, 0.0, eeg.n_times)
         return data[:, :, start:stop].copy()
 
@@ -808,18 +791,6 @@ class ExponentialStandardizer(_BaseEEGTransformer):
 
 
 # -- EuclideanAligner -----------------------------------------------------------------------
-def _check_groups(groups: Any, n_trials: int) -> np.ndarray | None:
-    if groups is None:
-        return None
-    groups = np.asarray(groups)
-    if groups.ndim != 1 or groups.shape[0] != n_trials:
-        raise ValueError(
-            f"groups has shape {groups.shape} but X has {n_trials} trials; pass one group "
-            "label (e.g. subject or session) per trial."
-        )
-    return groups
-
-
 def _group_indices(groups: np.ndarray | None, n_trials: int) -> list[tuple[Hashable, np.ndarray]]:
     """``(label, trial indices)`` per group; one group labelled None when groups is None."""
     if groups is None:
@@ -1000,7 +971,7 @@ class EuclideanAligner(_BaseEEGTransformer):
         """Fit the references; return the validated input, its data and groups."""
         self._check_params()
         eeg = self._validate(X, reset=True)
-        groups = _check_groups(groups, eeg.n_trials)
+        groups = check_groups(groups, eeg.n_trials)
         data = self._data_of(eeg)
         references = self._references(data, groups)
         for label, idx in _group_indices(groups, eeg.n_trials):
@@ -1028,7 +999,7 @@ class EuclideanAligner(_BaseEEGTransformer):
         if self.reference == "fit":
             check_is_fitted(self)
         eeg = self._validate(X, reset=False)
-        groups = _check_groups(groups, eeg.n_trials)
+        groups = check_groups(groups, eeg.n_trials)
         data = self._data_of(eeg)
         if self.reference == "data":
             references = self._references(data, groups)

@@ -187,7 +187,7 @@ def test_band_importance_from_epochs_equals_array(mu_model, mu_data):
     from_epochs = band_importance(mu_model, _epochs(X), y, **kwargs)
     pd.testing.assert_frame_equal(from_array, from_epochs)
     assert from_epochs.attrs["sfreq"] == SFREQ
-    with pytest.raises(ValueError, match="contradicts the Epochs' sampling frequency"):
+    with pytest.raises(ValueError, match="sfreq=100.0 but the Epochs are sampled at 64.0 Hz"):
         band_importance(mu_model, _epochs(X), y, sfreq=100.0)
 
 
@@ -221,9 +221,9 @@ def test_band_importance_reads_sfreq_of_a_model_fitted_on_epochs(mu_data):
 
 def test_band_importance_needs_a_sampling_frequency(mu_model, mu_data):
     *_, X_test, y_test, _ = mu_data
-    with pytest.raises(ValueError, match=r"needs the sampling frequency of X.*pass sfreq="):
+    with pytest.raises(ValueError, match=r"needs the sampling frequency of array input: set sfreq"):
         band_importance(mu_model, X_test, y_test)
-    with pytest.raises(ValueError, match="sfreq must be a positive number"):
+    with pytest.raises(ValueError, match=r"sfreq must be a real number in \(0, inf\), got -1.0"):
         band_importance(mu_model, X_test, y_test, sfreq=-1.0)
 
 

@@ -445,7 +445,7 @@ def test_euclidean_alignment_singular_reference_and_shrinkage(grouped_data):
         EuclideanAligner().fit(X_avg_ref)
     out = EuclideanAligner(shrinkage=0.1).fit_transform(X_avg_ref)
     assert np.isfinite(out).all()
-    with pytest.raises(ValueError, match="one group label .* per trial"):
+    with pytest.raises(ValueError, match="one label .* per trial"):
         EuclideanAligner().fit(X, groups=[1, 2])
 
 

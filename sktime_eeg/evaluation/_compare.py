@@ -23,7 +23,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
 
-from .._validation import check_eeg_data, check_eeg_labels, is_epochs
+from .._validation import check_eeg_data, check_eeg_labels, check_groups, is_epochs
 
 __all__ = ["DEFAULT_SCORING", "compare"]
 
@@ -193,12 +193,7 @@ def _check_groups(groups: Any, X: Any, n_trials: int) -> np.ndarray | None:
             )
         values = metadata[names].astype(str)
         return values.agg("/".join, axis=1).to_numpy()
-    groups = np.asarray(groups)
-    if groups.ndim != 1 or groups.shape[0] != n_trials:
-        raise ValueError(
-            f"groups must hold one label per trial, shape ({n_trials},); got shape {groups.shape}."
-        )
-    return groups
+    return check_groups(groups, n_trials)
 
 
 def _group_label(groups: np.ndarray | None, test: np.ndarray) -> str:

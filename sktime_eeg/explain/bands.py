@@ -15,7 +15,7 @@ from sklearn.metrics import check_scoring
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
-from .._validation import check_eeg_data, check_eeg_labels, is_epochs
+from .._validation import check_eeg_data, check_eeg_labels, is_epochs, resolve_sfreq
 
 __all__ = ["DEFAULT_BANDS", "band_importance"]
 
@@ -72,27 +72,10 @@ class _CachedResponses:
         return cached
 
 
-def _resolve_sfreq(estimator: Any, eeg_sfreq: float | None, sfreq: float | None) -> float:
-    if eeg_sfreq is not None:
-        if sfreq is not None and not math.isclose(float(sfreq), eeg_sfreq):
-            raise ValueError(
-                f"sfreq={sfreq} contradicts the Epochs' sampling frequency {eeg_sfreq} Hz; "
-                "leave sfreq=None when passing mne.Epochs."
-            )
-        return eeg_sfreq
-    if sfreq is None:
-        final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
-        sfreq = getattr(final, "sfreq_", None)
-    if sfreq is None:
-        raise ValueError(
-            "band_importance needs the sampling frequency of X to filter it: pass "
-            "sfreq=<Hz> (e.g. sfreq=250.0) with an array, or pass mne.Epochs, whose info "
-            "holds it."
-        )
-    sfreq = float(sfreq)
-    if not sfreq > 0 or not math.isfinite(sfreq):
-        raise ValueError(f"sfreq must be a positive number of Hz, got {sfreq!r}.")
-    return sfreq
+def _fitted_sfreq(estimator: Any) -> float | None:
+    """The sampling frequency a fitted sktime_eeg estimator (or pipeline's last step) learned."""
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    return getattr(final, "sfreq_", None)
 
 
 def _resolve_bands(
@@ -285,7 +268,7 @@ def band_importance(
     eeg = check_eeg_data(X)
     n_trials = eeg.data.shape[0]
     y = check_eeg_labels(y, n_trials, caller="band_importance")
-    sfreq = _resolve_sfreq(estimator, eeg.sfreq, sfreq)
+    sfreq = resolve_sfreq("band_importance", sfreq, eeg.sfreq, _fitted_sfreq(estimator))
     resolved = _resolve_bands(bands, sfreq / 2.0)
     if not (isinstance(transition_bandwidth, (int, float, np.number)) and transition_bandwidth > 0):
         raise ValueError(
