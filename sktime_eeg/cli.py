@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sktime-eeg {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     formatter = argparse.RawDescriptionHelpFormatter
-    compare = commands.add_parser(
+    command = commands.add_parser(
         "compare",
         help="compare the CNNs, hybrids and Riemannian baselines on one data set",
         formatter_class=formatter,
@@ -55,19 +55,19 @@ def _parser() -> argparse.ArgumentParser:
             + "".join(f"  {name:<16}{text}\n" for name, text in PROTOCOLS.items())
         ),
     )
-    compare.add_argument(
+    command.add_argument(
         "--dataset", choices=list(DATASETS), default="simulated", help="default: simulated"
     )
-    compare.add_argument(
+    command.add_argument(
         "--data-path",
         metavar="PATH",
         help="physionet: MNE's eegbci download folder; bnci*: MOABB's download folder; "
         "epochs: the -epo.fif file",
     )
-    compare.add_argument(
+    command.add_argument(
         "--subjects", nargs="+", metavar="SUBJECT", help="subjects to use (default: 1)"
     )
-    compare.add_argument(
+    command.add_argument(
         "--models",
         nargs="+",
         choices=list(MODELS),
@@ -75,71 +75,72 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MODEL",
         help=f"models to compare (default: {' '.join(DEFAULT_MODELS)})",
     )
-    compare.add_argument(
+    command.add_argument(
         "--protocol", choices=list(PROTOCOLS), default="within-session", help="default: %(default)s"
     )
-    compare.add_argument(
+    command.add_argument(
         "--n-splits",
         type=int,
         default=DEFAULT_N_SPLITS,
         help="within-session folds per session (default: %(default)s)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--train-sessions",
         nargs="+",
         metavar="SESSION",
         help="cross-session: sessions to train on (default: the data set's training sessions, "
         "else leave one session out)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--max-epochs",
         type=int,
         default=DEFAULT_MAX_EPOCHS,
         help="training epochs of the networks (default: %(default)s)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--batch-size",
         type=int,
         default=DEFAULT_BATCH_SIZE,
         help="mini-batch size of the networks (default: %(default)s)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--conformer-layers",
         type=int,
         default=DEFAULT_CONFORMER_LAYERS,
         help="transformer layers of the hybrids (default: %(default)s; EEG-Conformer has 6)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--n-trials",
         type=int,
         default=SIMULATED_N_TRIALS,
         help="simulated: trials per subject and session (default: %(default)s)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--snr",
         type=float,
         default=SIMULATED_SNR,
         help="simulated: signal-to-noise ratio of the rhythm (default: %(default)s)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--sfreq",
         type=float,
         help=f"resample to this rate in Hz (default: {SIMULATED_SFREQ:g} for simulated, else "
         "the recording's)",
     )
-    compare.add_argument(
+    command.add_argument(
         "--n-jobs",
         type=int,
         default=1,
         help="fits run in parallel (joblib; -1: all cores; default: %(default)s)",
     )
-    compare.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    compare.add_argument(
+    command.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    command.add_argument(
         "--out",
         type=Path,
         help="output folder (default: a new sktime-eeg-compare-<date>-<time> folder here); "
         "an existing one is resumed",
     )
+    command.set_defaults(command_parser=command)
     return parser
 
 
@@ -160,7 +161,7 @@ def _save(results, out: Path, chance: float) -> list[Path]:
     return paths
 
 
-def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _compare(args: argparse.Namespace) -> int:
     from .evaluation import (
         fit_time_ratios,
         format_summary,
@@ -170,9 +171,14 @@ def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         summarize,
     )
 
-    for option in ("n_splits", "max_epochs", "batch_size", "n_trials", "conformer_layers"):
+    parser = args.command_parser  # errors show the usage of `sktime-eeg compare`
+    for option in ("max_epochs", "batch_size", "n_trials", "conformer_layers"):
         if getattr(args, option) < 1:
             parser.error(f"--{option.replace('_', '-')} must be >= 1")
+    if args.n_splits < 2:
+        parser.error("--n-splits must be >= 2")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} is a file; pass a folder (new, or one to resume)")
     out = args.out or Path.cwd() / f"sktime-eeg-compare-{datetime.now():%Y%m%d-%H%M%S}"
     started = time.perf_counter()
 
@@ -192,7 +198,6 @@ def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
     except (ValueError, ImportError, OSError, RuntimeError) as exc:
         parser.error(f"cannot load --dataset {args.dataset}: {exc}")
-    out.mkdir(parents=True, exist_ok=True)
     n_trials, n_channels, n_times = data.X.shape
     print(
         f"  {n_trials} trials x {n_channels} channels x {n_times} samples at {data.sfreq:g} Hz, "
@@ -231,6 +236,7 @@ def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ValueError as exc:
         parser.error(str(exc))
 
+    out.mkdir(parents=True, exist_ok=True)  # compare() made it unless every row was resumed
     summary = summarize(results)
     summary.to_csv(out / "summary.csv")
     print("\nSummary (mean ± sd over folds):")
@@ -271,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "compare":
-        return _compare(args, parser)
+        return _compare(args)
     parser.print_help()
     return 1
 

@@ -115,7 +115,7 @@ def test_interrupt_keeps_results_and_says_how_to_resume(tmp_path, monkeypatch, c
     ("argv", "message"),
     [
         (["--dataset", "epochs"], "pass path=<file>-epo.fif"),
-        (["--protocol", "cross-subject"], "needs at least two subjects"),
+        (["--protocol", "cross-subject"], "loaded with subject(s) ['1']. Load more"),
         (["--train-sessions", "9", "--protocol", "cross-session"], r"train_sessions ['9'] not"),
     ],
 )
@@ -123,9 +123,25 @@ def test_data_and_protocol_errors_exit_cleanly(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["compare", "--models", "mdm", *TINY, *argv, "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
-    if "--dataset" in argv:  # nothing was loaded, so no output folder was made
-        assert not (tmp_path / "out").exists()
+    error = capsys.readouterr().err
+    assert "usage: sktime-eeg compare" in error
+    assert message in error
+    assert not (tmp_path / "out").exists()  # no fit ran, so no output folder was made
+
+
+def test_out_must_be_a_folder_and_n_splits_at_least_two(tmp_path, capsys):
+    afile = tmp_path / "results.csv"
+    afile.write_text("keep me\n")
+    for argv, message in [
+        (["--out", str(afile)], f"--out {afile} is a file; pass a folder"),
+        (["--n-splits", "1", "--out", str(tmp_path / "x")], "--n-splits must be >= 2"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["compare", "--models", "mdm", *argv])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    assert afile.read_text() == "keep me\n"
+    assert not (tmp_path / "x").exists()
 
 
 def test_cross_session_on_simulated_data_trains_on_session_1(tmp_path):
@@ -164,9 +180,6 @@ def test_compare_on_physionet_eegmmidb(tmp_path):
     from conftest import require_shared_data
 
     path = require_shared_data("eegmmidb")
-    datasets = pytest.importorskip("sktime_eeg.datasets")
-    if not hasattr(datasets, "load_physionet_mi"):
-        pytest.skip("sktime_eeg.datasets.load_physionet_mi is not available yet")
     argv = ["compare", "--dataset", "physionet", "--data-path", str(path), "--models", "csp-lda"]
     assert main([*argv, "--n-splits", "3", "--out", str(tmp_path)]) == 0
     results = pd.read_csv(tmp_path / "results.csv")
@@ -174,12 +187,19 @@ def test_compare_on_physionet_eegmmidb(tmp_path):
     assert np.mean(results["accuracy"]) >= 0.7, results
 
 
-def test_bnci_without_its_data_is_a_clean_error(tmp_path, capsys):
-    datasets = pytest.importorskip("sktime_eeg.datasets")
-    if not hasattr(datasets, "load_bnci"):
-        pytest.skip("sktime_eeg.datasets.load_bnci is not available yet")
+def test_bnci_without_its_data_is_a_clean_error(tmp_path, capsys, monkeypatch):
+    download = pytest.importorskip("moabb.datasets.download")
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("no route to host (offline test)")
+
+    monkeypatch.setattr(download, "data_dl", offline)  # never download, even when online
     argv = ["compare", "--dataset", "bnci2014_004", "--data-path", str(tmp_path / "none")]
     with pytest.raises(SystemExit) as exit_info:
-        main([*argv, "--models", "mdm", "--out", str(tmp_path)])
+        main([*argv, "--models", "mdm", "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 2
-    assert "cannot load --dataset bnci2014_004" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "usage: sktime-eeg compare" in error
+    assert "cannot load --dataset bnci2014_004" in error
+    assert "no route to host (offline test)" in error
+    assert not (tmp_path / "out").exists()  # nothing written for a run that never started

@@ -18,6 +18,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import Bunch
 
 from sktime_eeg import Conv2DEEGClassifier
 from sktime_eeg.evaluation import (
@@ -492,6 +493,7 @@ def test_compare_scoring_and_progress_callable(eeg):
         ({"tags": {"model": "x"}}, ValueError, r"tags \['model'\] clash"),
         ({"cv": []}, ValueError, "produced no folds"),
         ({"progress": "yes"}, TypeError, "progress must be a bool or a callable"),
+        ({"out": "."}, ValueError, r"out='\.' is a folder; .* pass a file path"),
     ],
 )
 def test_compare_input_errors(eeg, kwargs, error, match):
@@ -551,6 +553,16 @@ def test_plots_draw_one_bar_per_model():
     assert [p.get_height() for p in ax_times.patches][:2] == pytest.approx([8.0, 2.0])
     with pytest.raises(ValueError, match="'f1' is not a metric column"):
         plot_scores(_table(), "f1")
+
+
+def test_score_plot_shows_negative_kappas():
+    from matplotlib.figure import Figure
+
+    table = _table().assign(cohen_kappa=[-0.3, 0.2, 0.8, 0.4, math.nan])
+    ax = plot_scores(table, "cohen_kappa", ax=Figure().subplots())
+    assert ax.get_ylim() == pytest.approx((-0.35, 1.0))
+    ax = plot_scores(_table(), "accuracy", ax=Figure().subplots())
+    assert ax.get_ylim() == pytest.approx((0.0, 1.0))
 
 
 # -- registry, data, protocols ---------------------------------------------------------------
@@ -636,6 +648,20 @@ def test_run_comparison_errors(simulated):
         run_comparison(one_session, {"lda": _lda()}, "cross-session", progress=False)
     with pytest.raises(ValueError, match="Unknown protocol 'loso'; choose from"):
         run_comparison(simulated, {"lda": _lda()}, "loso")
+
+
+def test_run_comparison_checks_every_subject_before_the_first_fit(simulated, tmp_path):
+    # Subject 2 recorded in session 1 only: the error comes before subject 1 is fitted.
+    data = Bunch(**simulated)
+    data.session = np.where(
+        np.asarray(simulated.subject).astype(str) == "2", "1", simulated.session
+    )
+    out = tmp_path / "run" / "results.csv"
+    with pytest.raises(ValueError, match=r"subject 2 of 'simulated' has only session\(s\) \['1'\]"):
+        run_comparison(data, {"lda": _lda()}, "cross-session", progress=False, out=out)
+    with pytest.raises(ValueError, match=r"train_sessions \['3'\] not"):
+        run_comparison(simulated, {"lda": _lda()}, "cross-session", train_sessions=["3"], out=out)
+    assert not out.parent.exists()
 
 
 # -- real data -------------------------------------------------------------------------------

@@ -330,7 +330,7 @@ def compare(
         columns: the tags, ``model``, ``fold`` (0-based), ``test_groups`` (the groups in the
         test fold, ``"+"``-joined; empty without groups), ``n_train``, ``n_test``, one per
         metric, ``fit_seconds``, ``predict_ms_per_trial``, ``n_parameters`` (NaN for
-        estimators without a torch module), ``error`` (``"Type: message"``, NaN when the
+        estimators without a torch module), ``error`` (``"Type: message"``, None when the
         fold succeeded).
 
     See Also
@@ -363,8 +363,8 @@ def compare(
     [0.5, 0.5, 0.5, 0.5]
     """
     estimators = _check_estimators(estimators)
-    eeg = check_eeg_data(X)
-    n_trials = eeg.data.shape[0]
+    # Validated once here (clear errors before any fit); the float32 copy is not kept.
+    n_trials = check_eeg_data(X).data.shape[0]
     y = np.asarray(check_eeg_labels(y, n_trials, caller="compare"))
     groups = _check_groups(groups, X, n_trials)
     scorers = _check_scoring(scoring)
@@ -396,6 +396,11 @@ def compare(
     previous = pd.DataFrame(columns=columns)
     out_path = None if out is None else Path(out)
     if out_path is not None:
+        if out_path.is_dir():
+            raise ValueError(
+                f"out={str(out)!r} is a folder; compare() appends its rows to one CSV file: "
+                f"pass a file path, e.g. out={str(out_path / 'results.csv')!r}."
+            )
         out_path.parent.mkdir(parents=True, exist_ok=True)
         previous = _read_previous(out_path, columns)
         if len(previous):

@@ -106,7 +106,13 @@ def _physionet(subjects, path, window, l_freq, h_freq):
 
 @contextmanager
 def _bnci_folder(path):
-    """Point MOABB's BNCI downloads at ``path`` for the duration (env var, not the config)."""
+    """Point MOABB's BNCI downloads at ``path`` for the duration.
+
+    Through the ``MNE_DATASETS_BNCI_PATH`` environment variable, restored afterwards, so the
+    MNE config file is left alone. With ``path=None`` MOABB's own default applies: on first
+    use it records ``MNE_DATA`` (``~/mne_data``) and ``MNE_DATASETS_BNCI_PATH`` in
+    ``~/.mne/mne-python.json``.
+    """
     key = "MNE_DATASETS_BNCI_PATH"
     if path is None:
         yield

@@ -23,6 +23,55 @@ PROTOCOLS: dict[str, str] = {
 }
 
 
+def _check_protocol(data: Bunch, protocol: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check that ``data`` can be evaluated under ``protocol``, before any work is done.
+
+    Parameters
+    ----------
+    data : sklearn.utils.Bunch
+        As for :func:`run_comparison`.
+    protocol : str
+        One of :data:`PROTOCOLS`.
+
+    Returns
+    -------
+    subjects, sessions : ndarray of str, shape (n_trials,)
+        The subject and session of every trial, as strings.
+
+    Raises
+    ------
+    ValueError
+        For an unknown protocol, cross-subject with one subject, or cross-session with a
+        subject recorded in one session only; the message says what to load instead.
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"Unknown protocol {protocol!r}; choose from {list(PROTOCOLS)}.")
+    subjects = np.asarray(data.subject).astype(str)
+    sessions = np.asarray(data.session).astype(str)
+    if protocol == "cross-subject" and np.unique(subjects).size < 2:
+        raise ValueError(
+            f"The cross-subject protocol needs at least two subjects; {data.dataset!r} "
+            f"was loaded with subject(s) {np.unique(subjects).tolist()}. Load more, e.g. "
+            "subjects=[1, 2, 3] (sktime-eeg: --subjects 1 2 3)."
+        )
+    if protocol == "cross-session":
+        for subject in pd.unique(subjects):
+            subject_sessions = np.unique(sessions[subjects == subject])
+            if subject_sessions.size < 2:
+                raise ValueError(
+                    "The cross-session protocol needs at least two sessions per subject; "
+                    f"subject {subject} of {data.dataset!r} has only session(s) "
+                    f"{subject_sessions.tolist()}."
+                    + (
+                        " Simulate several with n_sessions=2 (sktime-eeg does so for "
+                        "--protocol cross-session)."
+                        if data.dataset == "simulated"
+                        else " Use --protocol within-session or cross-subject."
+                    )
+                )
+    return subjects, sessions
+
+
 def run_comparison(
     data: Bunch,
     estimators: Mapping[str, Any],
@@ -66,19 +115,10 @@ def run_comparison(
         The :func:`compare` table of every subject, with the leading columns ``dataset``,
         ``protocol`` and ``subject`` (``"all"`` for cross-subject).
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"Unknown protocol {protocol!r}; choose from {list(PROTOCOLS)}.")
-    subjects = np.asarray(data.subject).astype(str)
-    sessions = np.asarray(data.session).astype(str)
+    subjects, sessions = _check_protocol(data, protocol)
     y = np.asarray(data.y)
     tags = {"dataset": data.dataset, "protocol": protocol}
     if protocol == "cross-subject":
-        if np.unique(subjects).size < 2:
-            raise ValueError(
-                f"The cross-subject protocol needs at least two subjects; {data.dataset!r} "
-                f"was loaded with subject(s) {sorted(set(subjects))}. Load more, e.g. "
-                "subjects=[1, 2, 3] (sktime-eeg: --subjects 1 2 3)."
-            )
         if progress is True:
             print(
                 f"== {data.dataset}, cross-subject: {np.unique(subjects).size} subjects, "
@@ -104,22 +144,16 @@ def run_comparison(
     else:
         cv = WithinSessionSplit(n_splits, shuffle=True, random_state=random_state)
 
+    # Draw every subject's folds first: a splitter error surfaces before any fit or file write.
+    for subject in pd.unique(subjects):
+        mask = subjects == subject
+        for _ in cv.split(np.zeros((int(mask.sum()), 1)), y[mask], sessions[mask]):
+            pass
+
     tables = []
     for subject in pd.unique(subjects):
         mask = subjects == subject
         subject_sessions = sessions[mask]
-        if protocol == "cross-session" and np.unique(subject_sessions).size < 2:
-            raise ValueError(
-                f"The cross-session protocol needs at least two sessions per subject; "
-                f"subject {subject} of {data.dataset!r} has only session(s) "
-                f"{sorted(set(subject_sessions))}."
-                + (
-                    " Simulate several with n_sessions=2 (sktime-eeg does so for "
-                    "--protocol cross-session)."
-                    if data.dataset == "simulated"
-                    else " Use --protocol within-session or cross-subject."
-                )
-            )
         if progress is True:
             print(
                 f"== {data.dataset}, {protocol}, subject {subject}: {int(mask.sum())} trials, "

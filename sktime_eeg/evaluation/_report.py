@@ -187,7 +187,13 @@ def plot_scores(
         ax.legend(loc="lower right")
     ax.set_xticks(positions, models, rotation=30, ha="right")
     ax.set_ylabel(metric.replace("_", " "))
-    ax.set_ylim(0, 1.0 if metric != "cohen_kappa" else max(1.0, float(np.nanmax(means) + 0.1)))
+    values = ok[metric].to_numpy(dtype=float)
+    if np.isfinite(values).any():  # kappa can be negative; custom scorers can exceed 1
+        ax.set_ylim(
+            min(0.0, float(np.nanmin(values)) - 0.05), max(1.0, float(np.nanmax(values)) + 0.05)
+        )
+    else:
+        ax.set_ylim(0.0, 1.0)
     ax.set_title(f"{metric.replace('_', ' ').capitalize()} per model (dots: folds)")
     return ax
 

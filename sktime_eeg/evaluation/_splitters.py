@@ -21,6 +21,8 @@ from sklearn.model_selection import (
 )
 from sklearn.utils.validation import _num_samples
 
+from .._validation import as_python_scalar
+
 __all__ = ["CrossSessionSplit", "CrossSubjectSplit", "WithinSessionSplit"]
 
 
@@ -39,11 +41,6 @@ def _labels(groups: Any, n_trials: int, owner: str, what: str) -> np.ndarray:
             f"shape {groups.shape}."
         )
     return groups
-
-
-def _py(value: Any) -> Any:
-    """A numpy scalar as the Python value, for readable messages."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _n_trials(X: Any, y: Any, owner: str) -> int:
@@ -150,17 +147,18 @@ class WithinSessionSplit(BaseCrossValidator):
                 folds = KFold(self.n_splits, shuffle=self.shuffle, random_state=self.random_state)
                 if members.size < self.n_splits:
                     raise ValueError(
-                        f"WithinSessionSplit: session {_py(session)!r} has {members.size} trials, "
-                        f"fewer than n_splits={self.n_splits}; lower n_splits."
+                        f"WithinSessionSplit: session {as_python_scalar(session)!r} has "
+                        f"{members.size} trials, fewer than n_splits={self.n_splits}; lower "
+                        "n_splits."
                     )
             else:
                 labels, counts = np.unique(y[members], return_counts=True)
                 if counts.min() < self.n_splits:
-                    where = "" if groups is None else f"session {_py(session)!r} has "
+                    where = "" if groups is None else f"session {as_python_scalar(session)!r} has "
                     raise ValueError(
                         f"WithinSessionSplit: {where}only {counts.min()} trial(s) of class "
-                        f"{_py(labels[counts.argmin()])!r}, fewer than n_splits={self.n_splits}; "
-                        "lower n_splits or add trials."
+                        f"{as_python_scalar(labels[counts.argmin()])!r}, fewer than "
+                        f"n_splits={self.n_splits}; lower n_splits or add trials."
                     )
                 folds = StratifiedKFold(
                     self.n_splits, shuffle=self.shuffle, random_state=self.random_state
@@ -262,8 +260,8 @@ class CrossSessionSplit(BaseCrossValidator):
         present = np.unique(sessions)
         if present.size < 2:
             raise ValueError(
-                f"CrossSessionSplit: only one session ({_py(present[0])!r}) in groups; the "
-                "cross-session protocol needs at least two."
+                f"CrossSessionSplit: only one session ({as_python_scalar(present[0])!r}) in "
+                "groups; the cross-session protocol needs at least two."
             )
         for session in present:
             test = sessions == session
@@ -343,8 +341,8 @@ class CrossSubjectSplit(BaseCrossValidator):
         present = np.unique(subjects)
         if present.size < 2:
             raise ValueError(
-                f"CrossSubjectSplit: only one subject ({_py(present[0])!r}) in groups; the "
-                "cross-subject protocol needs at least two."
+                f"CrossSubjectSplit: only one subject ({as_python_scalar(present[0])!r}) in "
+                "groups; the cross-subject protocol needs at least two."
             )
         splitter = self._splitter()
         if self.n_splits is not None and present.size < self.n_splits:
