@@ -99,6 +99,10 @@ class TensorBatchIterator:
             yield self.X[idx], (None if self.y is None else self.y[idx])
 
 
+#: Values standardized per chunk in ``_check_X`` (256 Ki values: 2 MiB of float64).
+_STANDARDIZE_CHUNK = 1 << 18
+
+
 def _shrunk_lengths(
     n_times: int, kernel_length: int, pool_length: int, pool_stride: int, owner: str
 ) -> tuple[int, int, int]:
@@ -270,11 +274,21 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             constant = scale <= np.finfo(np.float32).eps * np.abs(mean)
             scale[constant] = 1.0
             self.mean_, self.scale_ = mean, scale
+        # Standardized in the input's precision, then stored as float32; float64 input a few
+        # trials at a time (the temporary stays in cache; no full-size float64 copy).
         mean = self.mean_[:, None].astype(data.dtype)
         scale = self.scale_[:, None].astype(data.dtype)
-        out = np.subtract(data, mean, dtype=data.dtype)
-        out /= scale
-        return np.ascontiguousarray(out, dtype=np.float32)
+        if data.dtype == np.float32:
+            out = np.subtract(data, mean, dtype=np.float32)
+            out /= scale
+            return out
+        out = np.empty(data.shape, dtype=np.float32)
+        step = max(1, _STANDARDIZE_CHUNK // (n_channels * n_times))
+        for start in range(0, n_trials, step):
+            chunk = np.subtract(data[start : start + step], mean, dtype=data.dtype)
+            chunk /= scale
+            out[start : start + step] = chunk
+        return out
 
     # -- training ----------------------------------------------------------------------------
     def _make_net(self, module: nn.Module, n_classes: int, valid: Dataset | None):

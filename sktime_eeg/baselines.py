@@ -1,12 +1,16 @@
 """Ready Riemannian baselines: scikit-learn pipelines of pyRiemann steps.
 
 Each ``make_*`` function returns an unfitted :class:`~sklearn.pipeline.Pipeline` that starts
-with :class:`~sktime_eeg.preprocessing.EpochsToArray` (Epochs -> microvolt array through the
-shared validation; arrays pass through) followed by pyRiemann's
-:class:`~pyriemann.estimation.Covariances`, so every baseline accepts ``mne.Epochs`` or
-arrays ``(n_trials, n_channels, n_times)`` and works with
+with :class:`~sktime_eeg.preprocessing.EpochsToArray` (Epochs -> array through the shared
+validation, every channel measured in volts, e.g. EEG and EOG, in microvolts; arrays pass
+through) followed by pyRiemann's :class:`~pyriemann.estimation.Covariances`, so every
+baseline accepts ``mne.Epochs`` or arrays ``(n_trials, n_channels, n_times)`` and works with
 ``cross_val_score(make_ts_lr(), epochs, y)``, ``GridSearchCV`` (e.g. ``{"csp__nfilter": [2,
 4, 6]}``), cloning and pickling. Labels may be of any type (strings included).
+
+All channels of the Epochs are used, whatever their type: to classify the EEG alone, pick it
+first, e.g. ``epochs.pick("eeg")`` or :class:`~sktime_eeg.preprocessing.ChannelPicker`
+``("eeg")`` in front of the pipeline (a stim channel, constant within trials, adds nothing).
 
 The covariance estimator defaults to ``"oas"`` (Oracle Approximating Shrinkage): the plain
 sample covariance (``"scm"``) is singular for rank-deficient EEG, e.g. after an average
@@ -23,6 +27,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from ._validation import check_positive_int
 from .preprocessing import EpochsToArray
 
 __all__ = ["make_csp_lda", "make_fgmdm", "make_mdm", "make_ts_lr"]
@@ -52,8 +57,9 @@ def make_csp_lda(n_components: int = 4, *, cov_estimator: str = "oas") -> Pipeli
     Parameters
     ----------
     n_components : int, default=4
-        Number of CSP filters (pyRiemann's ``nfilter``); at most ``n_channels`` are kept, so
-        3-channel data (BCI IV 2b) gives 3 features with the default.
+        Number of CSP filters (pyRiemann's ``nfilter``, stored as a Python int; numpy
+        integers are accepted); at most ``n_channels`` are kept, so 3-channel data (BCI IV
+        2b) gives 3 features with the default.
     cov_estimator : str, default="oas"
         pyRiemann covariance estimator.
 
@@ -63,6 +69,12 @@ def make_csp_lda(n_components: int = 4, *, cov_estimator: str = "oas") -> Pipeli
         Steps ``to_array`` -> ``covariances`` -> ``csp`` -> ``lda``. ``fit(X, y)`` takes
         ``mne.Epochs`` or an array of shape (n_trials, n_channels, n_times).
 
+    Raises
+    ------
+    ValueError
+        When ``n_components`` is not a positive integer (booleans included), or for an
+        unknown ``cov_estimator``.
+
     Examples
     --------
     >>> clf = make_csp_lda(n_components=6)
@@ -71,12 +83,11 @@ def make_csp_lda(n_components: int = 4, *, cov_estimator: str = "oas") -> Pipeli
     """
     from pyriemann.spatialfilters import CSP
 
-    if isinstance(n_components, bool) or not isinstance(n_components, int) or n_components < 1:
-        raise ValueError(f"n_components must be a positive integer, got {n_components!r}.")
+    check_positive_int(n_components, "n_components", "make_csp_lda")
     return Pipeline(
         _front(cov_estimator)
         + [
-            ("csp", CSP(nfilter=n_components, log=True)),
+            ("csp", CSP(nfilter=int(n_components), log=True)),
             ("lda", LinearDiscriminantAnalysis()),
         ]
     )

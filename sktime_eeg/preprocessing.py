@@ -38,7 +38,14 @@ from scipy.signal import lfilter
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_eeg_data, check_groups, epochs_from_list, is_epochs, resolve_sfreq
+from ._validation import (
+    check_eeg_data,
+    check_groups,
+    check_positive_int,
+    epochs_from_list,
+    is_epochs,
+    resolve_sfreq,
+)
 
 __all__ = [
     "BandpassFilter",
@@ -64,10 +71,70 @@ def _epochs_copy(epochs: Any) -> Any:
     return out
 
 
-def _replace_epochs_data(epochs: Any, data: np.ndarray) -> Any:
-    """A copy of ``epochs`` holding ``data`` (same shape) instead of its signal."""
+def _replace_epochs_data(epochs: Any, data: np.ndarray, picks: np.ndarray | None = None) -> Any:
+    """A copy of ``epochs`` holding ``data`` instead of its signal.
+
+    With ``picks`` (channel indices), ``data`` holds only those channels, which it replaces;
+    the other channels keep their values. Without, ``data`` replaces all channels.
+    """
     out = _epochs_copy(epochs)
+    if picks is not None:
+        full = out.get_data()  # a copy, in MNE's SI units (as stored)
+        full[:, picks] = data
+        data = full
     return out.apply_function(lambda _: data, picks="all", channel_wise=False)
+
+
+def _volt_channel_types() -> tuple[str, ...]:
+    """MNE's channel types measured in volts (eeg, eog, ecg, emg, seeg, ecog, dbs, bio, ...)."""
+    from mne.defaults import DEFAULTS
+
+    return tuple(ch_type for ch_type, unit in DEFAULTS["si_units"].items() if unit == "V")
+
+
+def _get_data_units(units: str | dict | None) -> str | dict | None:
+    """``units`` for :meth:`mne.Epochs.get_data`, with a voltage unit applied to every volt type.
+
+    MNE accepts a str only when the Epochs hold a single channel type with a unit, so
+    ``"uV"`` fails for EEG + EOG. A voltage unit (``"uV"``, ``"mV"``, ``"V"``, ...) becomes a
+    dict over all of MNE's volt channel types, which scales each of them and leaves the other
+    types (stim, misc, MEG, ...) in their SI units. Other values are returned as they are.
+    """
+    if isinstance(units, str) and units.endswith("V") and len(units) <= 2:
+        return dict.fromkeys(_volt_channel_types(), units)  # MNE validates the prefix
+    return units
+
+
+def _data_channel_picks(owner: str, epochs: Any) -> np.ndarray:
+    """Indices of the data channels of ``epochs``, as ``epochs.pick("data")`` selects them.
+
+    Data channels are MEG (with reference MEG), EEG, sEEG, ECoG, DBS, fNIRS and CSD ones, bad
+    channels included; EOG, ECG, EMG, stim, misc, ... are not. Raises a ``ValueError`` when
+    there are none.
+    """
+    from mne import pick_types
+
+    picks = pick_types(
+        epochs.info,
+        meg=True,
+        ref_meg=True,
+        eeg=True,
+        csd=True,
+        seeg=True,
+        ecog=True,
+        fnirs=True,
+        dbs=True,
+        exclude=(),
+    )
+    if picks.size == 0:
+        types = sorted(set(epochs.get_channel_types()))
+        raise ValueError(
+            f"{owner}: the Epochs have no data channels (EEG, MEG, sEEG, ECoG, DBS, fNIRS or "
+            f"CSD), only channels of type {types}. {owner} processes the data channels and "
+            "passes the others through; if some channels hold EEG, set their type, e.g. "
+            "epochs.set_channel_types({'C3': 'eeg'})."
+        )
+    return picks
 
 
 class _Input(NamedTuple):
@@ -202,8 +269,12 @@ class EpochsToArray(_BaseEEGTransformer):
     ----------
     units : str or dict or None, default="uV"
         Units of the returned values for Epochs, as in :meth:`mne.Epochs.get_data` (``"uV"``
-        microvolts, ``"V"``, ...; None keeps MNE's SI units). Arrays carry no units: they are
-        returned as float64 copies of the values given.
+        microvolts, ``"V"``, ...; None keeps MNE's SI units). A voltage unit (``"uV"``,
+        ``"mV"``, ``"V"``, ...) applies to every channel type MNE measures in volts (EEG,
+        EOG, ECG, EMG, sEEG, ECoG, DBS, bio, ...), so Epochs that mix such types work; the
+        other channels (stim, misc, MEG, ...) keep MNE's SI units, unscaled. Other strings
+        and dicts (e.g. ``{"mag": "fT"}``) go to MNE as they are. Arrays carry no units: they
+        are returned as float64 copies of the values given.
 
     Examples
     --------
@@ -236,13 +307,15 @@ class EpochsToArray(_BaseEEGTransformer):
         Returns
         -------
         ndarray of shape (n_trials, n_channels, n_times), float64
-            For Epochs, ``epochs.get_data(units=units)``; for arrays, a float64 copy with the
-            shape of the input (2D stays 2D).
+            For Epochs, all channels, as ``epochs.get_data(units=units)`` with a voltage unit
+            applied to every volt channel type (see ``units``); for arrays, a float64 copy
+            with the shape of the input (2D stays 2D).
         """
         self._check_params()
         eeg = self._validate(X, reset=False)
         if eeg.epochs is not None:
-            return np.ascontiguousarray(eeg.epochs.get_data(units=self.units), dtype=np.float64)
+            data = eeg.epochs.get_data(units=_get_data_units(self.units))
+            return np.ascontiguousarray(data, dtype=np.float64)
         return _restore_ndim(eeg.data.copy(), eeg.was_2d)
 
 
@@ -723,10 +796,16 @@ class ExponentialStandardizer(_BaseEEGTransformer):
     ``init_block_size`` for a moving standardization within the trial.
 
     ``eps`` is in the units of the data. Epochs are therefore standardized in microvolts
-    (as the original recipe does), and arrays should be given in microvolts too: a warning
-    says when the signal's standard deviation is below ``eps`` (e.g. arrays in volts), as the
-    output would then be divided by ``eps`` instead of standardized. For Epochs the
-    standardized (unit-free) values replace the signal.
+    (as the original recipe does; channel types not measured in volts, e.g. MEG, in MNE's SI
+    units), and arrays should be given in microvolts too: a warning says when the signal's
+    standard deviation is below ``eps`` (e.g. arrays in volts), as the output would then be
+    divided by ``eps`` instead of standardized.
+
+    For Epochs only the data channels are standardized: EEG, MEG, sEEG, ECoG, DBS, fNIRS and
+    CSD channels (bad ones included), the channels ``epochs.pick("data")`` keeps. Their
+    standardized (unit-free) values replace their signal; the other channels (EOG, ECG, EMG,
+    stim, misc, ...) are passed through unchanged. Epochs without data channels are an
+    error. Every channel of an array is a data channel.
 
     Examples
     --------
@@ -753,15 +832,7 @@ class ExponentialStandardizer(_BaseEEGTransformer):
             raise ValueError(
                 f"ExponentialStandardizer: factor_new must be in (0, 1], got {self.factor_new!r}."
             )
-        if (
-            isinstance(self.init_block_size, bool)
-            or not isinstance(self.init_block_size, numbers.Integral)
-            or self.init_block_size < 1
-        ):
-            raise ValueError(
-                "ExponentialStandardizer: init_block_size must be a positive integer, got "
-                f"{self.init_block_size!r}."
-            )
+        check_positive_int(self.init_block_size, "init_block_size", "ExponentialStandardizer")
         if isinstance(self.eps, bool) or not isinstance(self.eps, numbers.Real) or self.eps <= 0:
             raise ValueError(f"ExponentialStandardizer: eps must be positive, got {self.eps!r}.")
 
@@ -783,8 +854,9 @@ class ExponentialStandardizer(_BaseEEGTransformer):
         )
 
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
-        data = epochs.get_data(units="uV")
-        return _replace_epochs_data(epochs, self._standardize(data))
+        picks = _data_channel_picks("ExponentialStandardizer", epochs)
+        data = epochs.get_data(picks=picks, units=_get_data_units("uV"))
+        return _replace_epochs_data(epochs, self._standardize(data), picks)
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
         return self._standardize(data)
@@ -872,15 +944,23 @@ class EuclideanAligner(_BaseEEGTransformer):
     Attributes
     ----------
     references_ : dict
-        Group label -> reference matrix of shape (n_channels, n_channels) (after shrinkage)
-        of the training data; the key is None when fitted without groups.
+        Group label -> reference matrix of shape (n_data_channels, n_data_channels) (after
+        shrinkage) of the training data; the key is None when fitted without groups.
     n_features_in_ : int
-        Number of channels seen in fit.
+        Number of channels seen in fit (all of them, data channels or not).
 
     Notes
     -----
+    For Epochs only the data channels are aligned: EEG, MEG, sEEG, ECoG, DBS, fNIRS and CSD
+    channels (bad ones included), the channels ``epochs.pick("data")`` keeps. The references
+    are computed from them alone, and the other channels (EOG, ECG, EMG, stim, misc, ...)
+    are passed through unchanged. Epochs without data channels are an error. Every channel
+    of an array is a data channel, so with ``reference="fit"`` give :meth:`transform` the
+    same kind of input as :meth:`fit` when the Epochs have other channels.
+
     Covariance is scale-dependent, so the aligned signal is unit-free (for Epochs it
-    replaces the signal). Returns a float64 array of the input's shape for arrays.
+    replaces the signal of the data channels). Returns a float64 array of the input's shape
+    for arrays.
 
     References
     ----------
@@ -937,6 +1017,14 @@ class EuclideanAligner(_BaseEEGTransformer):
         return references
 
     def _align(self, data: np.ndarray, groups: np.ndarray | None, references: dict) -> np.ndarray:
+        n_reference = next(iter(references.values())).shape[0]
+        if n_reference != data.shape[1]:
+            raise ValueError(
+                f"EuclideanAligner(reference='fit') was fitted on {n_reference} data "
+                f"channel(s), but X has {data.shape[1]}. Every channel of an array is a data "
+                "channel, while of Epochs only the data channels (EEG, MEG, ...) are aligned; "
+                "pass the same kind of input as in fit."
+            )
         out = np.empty_like(data)
         for label, idx in _group_indices(groups, data.shape[0]):
             inv_sqrt = _inv_sqrt(references[label], label, idx.size, data.shape[-1])
@@ -944,8 +1032,18 @@ class EuclideanAligner(_BaseEEGTransformer):
         return out
 
     @staticmethod
-    def _data_of(eeg: _Input) -> np.ndarray:
-        return eeg.data if eeg.epochs is None else eeg.epochs.get_data()
+    def _data_of(eeg: _Input) -> tuple[np.ndarray, np.ndarray | None]:
+        """The signal to align and, for Epochs, the indices of its (data) channels."""
+        if eeg.epochs is None:
+            return eeg.data, None
+        picks = _data_channel_picks("EuclideanAligner", eeg.epochs)
+        return eeg.epochs.get_data(picks=picks), picks
+
+    @staticmethod
+    def _output(eeg: _Input, aligned: np.ndarray, picks: np.ndarray | None) -> Any:
+        if eeg.epochs is not None:
+            return _replace_epochs_data(eeg.epochs, aligned, picks)
+        return _restore_ndim(aligned, eeg.was_2d)
 
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> EuclideanAligner:
         """Compute the reference (mean covariance) of each group of the training data.
@@ -967,17 +1065,19 @@ class EuclideanAligner(_BaseEEGTransformer):
         self._fit(X, groups)
         return self
 
-    def _fit(self, X: Any, groups: Any) -> tuple[_Input, np.ndarray, np.ndarray | None]:
-        """Fit the references; return the validated input, its data and groups."""
+    def _fit(
+        self, X: Any, groups: Any
+    ) -> tuple[_Input, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Fit the references; return the validated input, its data, channel picks, groups."""
         self._check_params()
         eeg = self._validate(X, reset=True)
         groups = check_groups(groups, eeg.n_trials)
-        data = self._data_of(eeg)
+        data, picks = self._data_of(eeg)
         references = self._references(data, groups)
         for label, idx in _group_indices(groups, eeg.n_trials):
             _inv_sqrt(references[label], label, idx.size, eeg.n_times)  # fail early if singular
         self.references_ = references
-        return eeg, data, groups
+        return eeg, data, picks, groups
 
     def transform(self, X: Any, groups: Any = None) -> Any:
         """Align every group of X.
@@ -993,22 +1093,20 @@ class EuclideanAligner(_BaseEEGTransformer):
         Returns
         -------
         mne.Epochs or ndarray of shape (n_trials, n_channels, n_times)
-            Aligned EEG: new Epochs for Epochs input, else a float64 array (2D for 2D input).
+            Aligned EEG: new Epochs (data channels aligned, the others unchanged) for Epochs
+            input, else a float64 array (2D for 2D input).
         """
         self._check_params()
         if self.reference == "fit":
             check_is_fitted(self)
         eeg = self._validate(X, reset=False)
         groups = check_groups(groups, eeg.n_trials)
-        data = self._data_of(eeg)
+        data, picks = self._data_of(eeg)
         if self.reference == "data":
             references = self._references(data, groups)
         else:
             references = self._fitted_references(groups)
-        aligned = self._align(data, groups, references)
-        if eeg.epochs is not None:
-            return _replace_epochs_data(eeg.epochs, aligned)
-        return _restore_ndim(aligned, eeg.was_2d)
+        return self._output(eeg, self._align(data, groups, references), picks)
 
     def _fitted_references(self, groups: np.ndarray | None) -> dict:
         fitted = self.references_
@@ -1056,8 +1154,5 @@ class EuclideanAligner(_BaseEEGTransformer):
             The aligned training data (same as ``fit(X, groups=groups).transform(X,
             groups=groups)`` in both modes).
         """
-        eeg, data, groups = self._fit(X, groups)
-        aligned = self._align(data, groups, self.references_)
-        if eeg.epochs is not None:
-            return _replace_epochs_data(eeg.epochs, aligned)
-        return _restore_ndim(aligned, eeg.was_2d)
+        eeg, data, picks, groups = self._fit(X, groups)
+        return self._output(eeg, self._align(data, groups, self.references_), picks)

@@ -47,6 +47,34 @@ def test_string_labels_arrays_and_epochs(make, lateralized):
     np.testing.assert_array_equal(from_epochs.predict(as_epochs(X[30:])), predictions)
 
 
+def as_mixed_epochs(X_uv: np.ndarray, eog_uv: np.ndarray, stim: np.ndarray) -> mne.EpochsArray:
+    """EEG C3/C1/C2/C4 and EOG (microvolts, stored in volts) plus a stim channel."""
+    info = mne.create_info(
+        ["C3", "C1", "C2", "C4", "EOG", "STI"], 100.0, ch_types=["eeg"] * 4 + ["eog", "stim"]
+    )
+    data = np.concatenate([X_uv * 1e-6, eog_uv * 1e-6, stim], axis=1)
+    return mne.EpochsArray(data, info, verbose=False)
+
+
+@pytest.mark.parametrize("make", BASELINES)
+def test_epochs_with_several_channel_types(make, lateralized):
+    """EEG + EOG + stim Epochs: EEG and EOG go in in microvolts, the stim channel as it is,
+    exactly like the array of those values."""
+    X, y = lateralized
+    eog = 30.0 * np.random.default_rng(1).standard_normal((40, 1, 200))
+    stim = np.zeros((40, 1, 200))
+    stim[:, 0, 0] = 1.0
+    epochs = as_mixed_epochs(X, eog, stim)
+    X_all = np.concatenate([X, eog, stim], axis=1)
+    from_epochs = make().fit(epochs[:30], y[:30])
+    from_arrays = make().fit(X_all[:30], y[:30])
+    np.testing.assert_allclose(
+        from_epochs[:2].transform(epochs), from_arrays[:2].transform(X_all), rtol=1e-9
+    )
+    np.testing.assert_array_equal(from_epochs.predict(epochs[30:]), from_arrays.predict(X_all[30:]))
+    assert from_epochs.score(epochs[30:], y[30:]) == 1.0
+
+
 @pytest.mark.parametrize("make", BASELINES)
 def test_cross_val_score_on_epochs(make, lateralized):
     X, y = lateralized
@@ -90,8 +118,21 @@ def test_pipeline_parameters_are_tunable(lateralized):
 def test_invalid_arguments():
     with pytest.raises(ValueError, match=r"cov_estimator must be one of .*got 'sample'"):
         make_ts_lr(cov_estimator="sample")
-    with pytest.raises(ValueError, match="n_components must be a positive integer"):
-        make_csp_lda(n_components=0)
+    for bad, shown in [(0, "0"), (np.int64(-2), "-2"), (True, "True"), (2.0, "2.0")]:
+        with pytest.raises(
+            ValueError,
+            match=rf"^make_csp_lda: n_components must be a positive integer, got {shown}\.$",
+        ):
+            make_csp_lda(n_components=bad)
+
+
+def test_numpy_integer_n_components(lateralized):
+    X, y = lateralized
+    clf = make_csp_lda(np.int64(2))
+    nfilter = clf.get_params()["csp__nfilter"]
+    assert nfilter == 2 and type(nfilter) is int
+    np.testing.assert_array_equal(clf.fit(X, y).predict(X), make_csp_lda(2).fit(X, y).predict(X))
+    np.testing.assert_array_equal(clf[-2].filters_, make_csp_lda(2).fit(X, y)[-2].filters_)
 
 
 def test_with_preprocessing_in_front(lateralized):

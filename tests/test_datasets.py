@@ -1,15 +1,18 @@
 """Tests of the real-data loaders of ``sktime_eeg.datasets`` (PhysioNet via MNE, BNCI via MOABB).
 
 The PhysioNet tests read the local copy in ``../shared/data/eegmmidb`` (MNE's own layout);
-MOABB is an optional dependency that is not installed in the test environment, so the
-BNCI loader is tested against a stand-in ``moabb`` module (monkeypatched ``sys.modules``)
-that mimics MOABB's ``datasets`` / ``paradigms`` API.
+MOABB is an optional dependency and its downloads need the internet, so the BNCI loader is
+tested against a stand-in ``moabb`` module (monkeypatched ``sys.modules``) that mimics
+MOABB's ``datasets`` / ``paradigms`` API. Only the documented side effect of MOABB on the
+MNE configuration file is checked with MOABB itself (skipped without it), offline.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import types
+import warnings
 
 import mne
 import numpy as np
@@ -276,3 +279,64 @@ def test_bnci_unknown_dataset_without_moabb(monkeypatch):
     monkeypatch.setitem(sys.modules, "moabb", None)
     with pytest.raises(ValueError, match="Unknown dataset 'bci_iv_2a'"):
         load_bnci("bci_iv_2a")
+
+
+def test_bnci_docstring_says_that_moabb_writes_the_mne_config_file():
+    notes = load_bnci.__doc__.split("Notes\n    -----\n")[1]
+    for fact in [
+        "MOABB, not this function, writes to the MNE configuration file",
+        "``mne.get_config_path()``, by default ``~/.mne/mne-python.json``",
+        "``load_bnci``\n    takes no path argument",
+        "When it is missing, MOABB stores it in the file, set to\n    ``MNE_DATA``",
+        "it first stores\n    ``MNE_DATA = ~/mne_data`` there and creates that folder",
+        "set the\n    environment variable ``MNE_DATASETS_BNCI_PATH`` to an existing folder",
+    ]:
+        assert fact in notes
+
+
+@pytest.fixture
+def offline_moabb(monkeypatch, tmp_path):
+    """Real MOABB, a fresh home (MNE config and ~/mne_data) and a download that fails."""
+    download = pytest.importorskip("moabb.datasets.download")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # Path.home(): where MOABB puts ~/mne_data
+    monkeypatch.setenv("_MNE_FAKE_HOME_DIR", str(home))  # where MNE keeps its config
+    for key in ("MNE_DATA", "MNE_DATASETS_BNCI_PATH"):
+        monkeypatch.delenv(key, raising=False)
+
+    def offline(url, *args, **kwargs):
+        raise requests.exceptions.ConnectionError(f"offline test: {url}")
+
+    monkeypatch.setattr(download, "retrieve", offline)
+    return home
+
+
+def test_bnci_moabb_writes_the_data_path_into_the_mne_config_as_documented(offline_moabb):
+    home = offline_moabb
+    config = home / ".mne" / "mne-python.json"
+    assert mne.get_config_path() == str(config) and not config.exists()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(OSError, match="Connect to the internet"):
+            load_bnci("BNCI2014_004", subjects=[1])  # the download fails, the write stays
+    data = str(home / "mne_data")
+    assert json.loads(config.read_text()) == {"MNE_DATA": data, "MNE_DATASETS_BNCI_PATH": data}
+    assert (home / "mne_data").is_dir()
+    assert any(
+        'Setting non-standard config type: "MNE_DATASETS_BNCI_PATH"' in str(w.message)
+        for w in caught
+    )
+
+
+def test_bnci_moabb_leaves_the_mne_config_alone_with_the_environment_variable(
+    offline_moabb, monkeypatch, tmp_path
+):
+    home = offline_moabb
+    folder = tmp_path / "bnci"
+    folder.mkdir()
+    monkeypatch.setenv("MNE_DATASETS_BNCI_PATH", str(folder))
+    with pytest.raises(OSError, match="Connect to the internet"):
+        load_bnci("BNCI2014_004", subjects=[1])
+    assert not (home / ".mne" / "mne-python.json").exists()
+    assert not (home / "mne_data").exists()

@@ -8,6 +8,8 @@ hand-area sources beneath C3 and C4.
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import matplotlib
 import mne
@@ -18,13 +20,15 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sktime_eeg import Conv1DEEGClassifier, Conv2DEEGClassifier
 from sktime_eeg.baselines import make_ts_lr
-from sktime_eeg.datasets import make_motor_imagery
+from sktime_eeg.datasets import _montage, make_motor_imagery
 from sktime_eeg.explain import (
     DEFAULT_BANDS,
     band_importance,
@@ -37,6 +41,9 @@ from sktime_eeg.explain import (
     rsa,
     spatial_patterns,
 )
+from sktime_eeg.explain import bands as bands_module
+from sktime_eeg.explain import patterns as patterns_module
+from sktime_eeg.explain import representations as representations_module
 from sktime_eeg.explain.bands import _band_component, _resolve_bands
 
 matplotlib.use("Agg")
@@ -245,10 +252,17 @@ def test_band_importance_bands_are_validated(mu_model, mu_data):
             band_importance(mu_model, X, y, bands=bad, sfreq=SFREQ)
     with pytest.raises(ValueError, match=r"method must be one of \['bandstop', 'permute'\]"):
         band_importance(mu_model, X, y, sfreq=SFREQ, method="occlude")
-    with pytest.raises(ValueError, match="n_repeats must be a positive integer"):
+    with pytest.raises(
+        ValueError, match=r"band_importance: n_repeats must be a positive integer, got 0\."
+    ):
         band_importance(mu_model, X, y, sfreq=SFREQ, n_repeats=0)
-    with pytest.raises(ValueError, match="transition_bandwidth must be a positive"):
-        band_importance(mu_model, X, y, sfreq=SFREQ, transition_bandwidth=0)
+    for bad in (0, -2.0, math.inf, True):
+        with pytest.raises(
+            ValueError,
+            match=rf"band_importance: transition_bandwidth must be a real number in "
+            rf"\(0, inf\), got {bad!r}\.",
+        ):
+            band_importance(mu_model, X, y, sfreq=SFREQ, transition_bandwidth=bad)
     with pytest.raises(ValueError, match="X has 20 trials but y has 19 labels"):
         band_importance(mu_model, X, y[:19], sfreq=SFREQ)
 
@@ -274,6 +288,63 @@ def test_band_importance_randomness_and_scoring(mu_model, mu_data):
     X_before = X.copy()
     band_importance(mu_model, X, y, method="permute", random_state=0, **kwargs)
     np.testing.assert_array_equal(X, X_before)
+
+
+class _RecordingClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts from the mean of channel 0 and keeps a copy of every input it is given."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.inputs_ = []
+        return self
+
+    def predict(self, X):
+        self.inputs_.append(np.array(X))
+        return self.classes_[(np.asarray(X)[:, 0].mean(axis=-1) > 1.0).astype(int)]
+
+
+@pytest.mark.parametrize(
+    "estimator", [Conv2DEEGClassifier(), make_ts_lr()], ids=["network", "pipeline"]
+)
+def test_band_importance_checks_that_the_estimator_is_fitted_first(estimator, monkeypatch):
+    """Before: a ValueError about sfreq (arrays) or an AttributeError about classes_."""
+
+    def no_filtering(*args, **kwargs):
+        raise AssertionError("filtered before checking that the estimator is fitted")
+
+    monkeypatch.setattr(bands_module, "_band_component", no_filtering)
+    X = np.random.default_rng(0).standard_normal((10, 3, 128))
+    y = np.array(["a", "b"] * 5)
+    match = (
+        rf"^band_importance needs a fitted classifier, but this {type(estimator).__name__} "
+        r"instance is not fitted yet: call its fit\(X_train, y_train\) first"
+    )
+    with pytest.raises(NotFittedError, match=match):
+        band_importance(estimator, X, y)  # no sfreq: the fitted check comes before it
+    with pytest.raises(NotFittedError, match=match):
+        band_importance(estimator, X, y, sfreq=64.0)
+    with pytest.raises(NotFittedError, match=match):
+        band_importance(estimator, _epochs(X, ["C3", "Cz", "C4"]), y)
+
+
+def test_band_importance_filters_float64_input_without_rounding_it():
+    """Float64 trials reach the filters and the classifier unrounded (not via float32)."""
+    rng = np.random.default_rng(0)
+    X = 1.0 + 1e-9 * rng.standard_normal((12, 2, 256))  # float32 would round it all to 1.0
+    y = np.array(["a", "b"] * 6)
+    clf = _RecordingClassifier().fit(X, y)
+    band_importance(clf, X, y, bands={"mu": (8.0, 13.0)}, sfreq=SFREQ, n_repeats=2)
+    intact, without_mu = clf.inputs_  # predictions are computed once per data set
+    assert intact.dtype == without_mu.dtype == np.float64
+    np.testing.assert_array_equal(intact, X)
+    np.testing.assert_array_equal(without_mu, X - _band_component(X, SFREQ, 8.0, 13.0, 2.0, {}))
+    assert np.ptp(without_mu) > 1e-9  # the 1e-9 details were filtered, not rounded away
+    # other dtypes still work, filtered in float64
+    X32 = X.astype(np.float32)
+    clf = _RecordingClassifier().fit(X32, y)
+    band_importance(clf, X32, y, bands={"mu": (8.0, 13.0)}, sfreq=SFREQ, n_repeats=2)
+    assert clf.inputs_[0].dtype == np.float64
+    np.testing.assert_array_equal(clf.inputs_[0], X32.astype(np.float64))
 
 
 # -- spatial patterns ------------------------------------------------------------------------
@@ -405,6 +476,39 @@ def test_plot_patterns(tiny_models, mu_data):
     matplotlib.pyplot.close("all")
 
 
+def test_plot_patterns_places_channel_names_with_the_shared_10_05_montage():
+    """One 10-05 template for the package (datasets._montage), not a private copy."""
+    assert not hasattr(patterns_module, "_standard_montage")
+    assert patterns_module.standard_montage is _montage.standard_montage
+    montage = _montage.standard_montage()
+    before = {name: pos.copy() for name, pos in montage.get_positions()["ch_pos"].items()}
+    info = patterns_module._as_info(["C3", "cz", "C4"], 3)  # matched case-insensitively
+    expected = mne.create_info(["C3", "Cz", "C4"], 1.0, "eeg")
+    expected.set_montage(montage, verbose=False)
+    np.testing.assert_array_equal(
+        [ch["loc"][:3] for ch in info["chs"]], [ch["loc"][:3] for ch in expected["chs"]]
+    )
+    after = montage.get_positions()["ch_pos"]  # the cached montage is left unchanged
+    assert list(after) == list(before)
+    for name, pos in before.items():
+        np.testing.assert_array_equal(after[name], pos)
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import sktime_eeg.explain.patterns; import sktime_eeg.datasets",
+        "import sktime_eeg.datasets; import sktime_eeg.explain",
+    ],
+)
+def test_explain_and_datasets_import_in_either_order(imports):
+    """explain.patterns imports datasets._montage: no import cycle, whichever comes first."""
+    result = subprocess.run(
+        [sys.executable, "-c", imports], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
 # -- representational similarity ------------------------------------------------------------
 
 
@@ -459,12 +563,136 @@ def test_linear_cka_errors():
     a = np.random.default_rng(3).standard_normal((10, 3))
     with pytest.raises(ValueError, match="a has 10 trials but b has 9"):
         linear_cka(a, a[:9])
-    with pytest.raises(ValueError, match="does not vary across trials"):
+    with pytest.raises(
+        ValueError,
+        match=r"^b does not vary across trials \(every feature is constant, e\.g\. a layer of "
+        r"dead ReLUs\), so CKA is undefined \(0 / 0\)\. Compare a different layer",
+    ):
         linear_cka(a, np.ones((10, 2)))
     with pytest.raises(ValueError, match=r"shape \(n_trials, n_features, \.\.\.\)"):
         linear_cka(a[:, 0], a)
     with pytest.raises(ValueError, match="needs at least 4 trials"):
         linear_cka(a[:3], a[:3], debiased=True)
+
+
+def test_linear_cka_of_constant_features_is_an_error_not_rounding_noise():
+    """Constant features leave rounding residue when centred (here up to 5e-4): before, a
+    large constant gave a CKA computed from that noise, and small activations (EEG in
+    volts) were taken for constant."""
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((100, 3)), rng.standard_normal((100, 4))
+    with pytest.raises(ValueError, match="^a does not vary across trials"):
+        linear_cka(np.full((100, 2), 1e12 / 3), b)
+    with pytest.raises(ValueError, match="^b does not vary across trials"):
+        linear_cka(a, np.full((100, 4), 1e12 / 3), debiased=True)
+    # a large constant feature next to tiny varying ones: only the varying ones count
+    offset = np.column_stack([np.full(100, 1e12 / 3), 1e-9 * a])
+    assert linear_cka(offset, b) == pytest.approx(linear_cka(a, b), rel=1e-9)
+    # CKA is scale-invariant down to microvolts and beyond, and up to large values
+    for scale in (1e-6, 1e-150, 1e150):
+        assert linear_cka(scale * a, b) == pytest.approx(linear_cka(a, b), rel=1e-9)
+        assert linear_cka(scale * a, b, debiased=True) == pytest.approx(
+            linear_cka(a, b, debiased=True), rel=1e-9
+        )
+
+
+def test_debiased_linear_cka_refuses_an_undefined_self_similarity():
+    """Variation confined to one trial: the unbiased HSIC of the representation with itself
+    is 0 (-1e-17 after rounding), and the debiased CKA was NaN."""
+    rng = np.random.default_rng(6)
+    one_trial = np.zeros((10, 2))
+    one_trial[3] = 1.0
+    b = rng.standard_normal((10, 3))
+    with pytest.raises(
+        ValueError,
+        match=r"^The debiased CKA of a is undefined: the unbiased estimate of its HSIC with "
+        r"itself is .*Use debiased=False, or more trials\.$",
+    ):
+        linear_cka(one_trial, b, debiased=True)
+    assert 0 < linear_cka(one_trial, b) <= 1  # the plain estimator is defined
+    two_trials = np.zeros((10, 1))
+    two_trials[[0, 1], 0] = [1.0, -1.0]
+    assert np.isfinite(linear_cka(two_trials, b, debiased=True))
+
+
+def test_rdm_refuses_undefined_distances():
+    """Before: NaN entries, returned silently (and rsa of them was NaN too)."""
+    rng = np.random.default_rng(7)
+    activations = rng.standard_normal((6, 4))
+    activations[2] = 3.0  # constant across features
+    activations[4] = 0.0  # constant, and all zeros
+    with pytest.raises(
+        ValueError,
+        match=r"^Cannot build the RDM: trial\(s\) \[2, 4\] of activations have constant "
+        r"activations \(the same value for every feature, e\.g\. all zeros after a ReLU\), so "
+        r"the correlation distance \(1 - Pearson r\) to them is undefined; it would be NaN\. "
+        r"Use metric='euclidean', which is defined for any activations, or compare a "
+        r"different layer \(see layer_activations\)\.$",
+    ):
+        rdm(activations)
+    with pytest.raises(
+        ValueError, match=r"trial\(s\) \[4\] of activations are all zeros, so the cosine"
+    ):
+        rdm(activations, metric="cosine")
+    with pytest.raises(
+        ValueError,
+        match=r"the <function .*> distance is undefined for 15 pair\(s\) of trials of "
+        r"activations \(first: \(0, 1\)\)",
+    ):
+        rdm(activations, metric=lambda u, v: np.nan)
+    euclidean = rdm(activations, metric="euclidean")
+    assert np.isfinite(euclidean).all()
+    assert euclidean[2, 4] == pytest.approx(6.0)  # |(3, 3, 3, 3)|
+    assert np.isfinite(rdm(activations[[0, 1, 3, 5]])).all()
+
+
+def test_rsa_refuses_rdms_it_cannot_correlate():
+    """Before: NaN (with a ConstantInputWarning for a constant RDM)."""
+    rng = np.random.default_rng(8)
+    good = rdm(rng.standard_normal((5, 3)))
+    constant = rdm(np.tile(rng.standard_normal(3), (5, 1)), metric="euclidean")  # all zero
+    with pytest.raises(
+        ValueError,
+        match=r"^rdm_b is constant \(all 10 dissimilarities equal 0\), so its correlation "
+        r"with another RDM is undefined \(NaN\)\. This happens when the layer represents "
+        r"every trial the same way",
+    ):
+        rsa(good, constant)
+    with_nan = good.copy()
+    with_nan[0, 1] = with_nan[1, 0] = np.nan
+    for method in ("spearman", "pearson", "kendall"):
+        with pytest.raises(
+            ValueError,
+            match=r"^rdm_a contains NaN or infinite dissimilarities, so its correlation "
+            r"with another RDM is undefined\. Build the RDMs with rdm\(activations\), which "
+            r"names the trials whose distances are undefined, e\.g\. rdm\(activations, "
+            r"metric='euclidean'\)\.$",
+        ):
+            rsa(with_nan, good, method=method)
+
+
+def test_representational_similarity_names_the_model_with_constant_activations(monkeypatch):
+    rng = np.random.default_rng(9)
+    varying = rng.standard_normal((8, 2, 3))
+    constant = np.zeros((8, 2, 3))  # e.g. a layer of dead ReLUs
+
+    def fake_layer_activations(model, X, layer, *, batch_size):
+        return constant if model == "dead" else varying
+
+    monkeypatch.setattr(representations_module, "layer_activations", fake_layer_activations)
+    models = {"alive": "alive", "dead": "dead"}
+    with pytest.raises(ValueError, match=r"^layer 'stem' of 'dead' does not vary across trials"):
+        representational_similarity(models, None)
+    with pytest.raises(
+        ValueError,
+        match=r"^Cannot build the RDM: trial\(s\) \[0, 1, 2, 3, 4, 5, 6, 7\] of layer 'stem' "
+        r"of 'dead' have constant activations .* Use rdm_metric='euclidean'",
+    ):
+        representational_similarity(models, None, method="rsa")
+    with pytest.raises(
+        ValueError, match=r"^the RDM of layer 'stem' of 'dead' is constant \(all 28"
+    ):
+        representational_similarity(models, None, method="rsa", rdm_metric="euclidean")
 
 
 def test_rdm_and_rsa():

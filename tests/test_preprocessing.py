@@ -38,6 +38,24 @@ def make_epochs(X_uv: np.ndarray, tmin: float = 0.0, sfreq: float = SFREQ) -> mn
     return mne.EpochsArray(X_uv * 1e-6, info, tmin=tmin, verbose=False)
 
 
+MIXED_CH_NAMES = ["C3", "Cz", "C4", "EOG", "ECG", "EMG", "STI", "MISC"]
+MIXED_CH_TYPES = ["eeg", "eeg", "eeg", "eog", "ecg", "emg", "stim", "misc"]
+
+
+def make_mixed_epochs(X_uv: np.ndarray) -> mne.EpochsArray:
+    """Epochs whose EEG C3/Cz/C4 holds ``X_uv`` microvolts (stored in volts), followed by EOG,
+    ECG and EMG channels (volts), a stim channel (event codes) and a misc channel."""
+    rng = np.random.default_rng(7)
+    n_trials, _, n_times = X_uv.shape
+    other_uv = 50.0 * rng.standard_normal((n_trials, 3, n_times))
+    stim = np.zeros((n_trials, 1, n_times))
+    stim[:, 0, 0] = np.arange(1, n_trials + 1)
+    misc = rng.standard_normal((n_trials, 1, n_times))
+    data = np.concatenate([X_uv * 1e-6, other_uv * 1e-6, stim, misc], axis=1)
+    info = mne.create_info(MIXED_CH_NAMES, SFREQ, ch_types=MIXED_CH_TYPES)
+    return mne.EpochsArray(data, info, verbose=False)
+
+
 @pytest.fixture
 def X_uv() -> np.ndarray:
     """8 trials, 3 channels, 2 s at 250 Hz of coloured noise in microvolts."""
@@ -216,6 +234,36 @@ def test_epochs_to_array_units(X_uv):
     np.testing.assert_array_equal(EpochsToArray(units="V").fit_transform(X_uv), X_uv)
 
 
+def test_epochs_to_array_with_several_channel_types(X_uv):
+    """A voltage unit scales every volt channel (EEG, EOG, ECG, EMG), not stim or misc."""
+    epochs = make_mixed_epochs(X_uv)
+    stored = epochs.get_data()
+    out = EpochsToArray().fit_transform(epochs)
+    assert out.shape == (8, 8, 500) and out.dtype == np.float64
+    np.testing.assert_allclose(out[:, :3], X_uv, rtol=1e-12)
+    np.testing.assert_allclose(out[:, 3:6], stored[:, 3:6] * 1e6, rtol=1e-12)
+    np.testing.assert_array_equal(out[:, 6:], stored[:, 6:])  # stim and misc: as stored
+    np.testing.assert_array_equal(out[:, 6, 0], np.arange(1, 9))  # the event codes
+    millivolts = EpochsToArray(units="mV").fit_transform(epochs)
+    np.testing.assert_allclose(millivolts[:, :6], stored[:, :6] * 1e3, rtol=1e-12)
+    np.testing.assert_array_equal(millivolts[:, 6:], stored[:, 6:])
+    np.testing.assert_array_equal(EpochsToArray(units=None).fit_transform(epochs), stored)
+    # a dict goes to MNE as it is: only the EEG in microvolts here
+    eeg_only = EpochsToArray(units={"eeg": "uV"}).fit_transform(epochs)
+    np.testing.assert_allclose(eeg_only[:, :3], X_uv, rtol=1e-12)
+    np.testing.assert_array_equal(eeg_only[:, 3:], stored[:, 3:])
+    with pytest.raises(ValueError, match="xV is not a valid unit for eeg, use a sub-multiple"):
+        EpochsToArray(units="xV").fit_transform(epochs)
+    # EEG + MEG: the EEG in microvolts, the magnetometer stays in tesla
+    info = mne.create_info(["C3", "MEG1"], SFREQ, ch_types=["eeg", "mag"])
+    meg = mne.EpochsArray(
+        np.stack([X_uv[:, 0] * 1e-6, X_uv[:, 1] * 1e-13], axis=1), info, verbose=False
+    )
+    out = EpochsToArray().fit_transform(meg)
+    np.testing.assert_allclose(out[:, 0], X_uv[:, 0], rtol=1e-12)
+    np.testing.assert_array_equal(out[:, 1], meg.get_data()[:, 1])
+
+
 def test_list_of_epochs_from_cross_validation_indexing_is_concatenated(X_uv):
     """sklearn's CV indexes Epochs into a list of one-trial Epochs; they are joined back."""
     epochs = make_epochs(X_uv)
@@ -380,6 +428,61 @@ def test_exponential_standardizer_warns_for_signals_below_eps(X_uv):
         ExponentialStandardizer().fit_transform(make_epochs(X_uv))  # Epochs: microvolts
 
 
+def test_exponential_standardizer_standardizes_only_the_data_channels_of_epochs(X_uv):
+    epochs = make_mixed_epochs(X_uv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the EEG is standardized in microvolts: no eps warning
+        out = ExponentialStandardizer(init_block_size=100).fit_transform(epochs)
+    assert out.ch_names == MIXED_CH_NAMES and out.get_channel_types() == MIXED_CH_TYPES
+    expected = ExponentialStandardizer(init_block_size=100).fit_transform(X_uv)
+    np.testing.assert_allclose(out.get_data()[:, :3], expected, rtol=1e-9, atol=1e-9)
+    # EOG, ECG, EMG, stim and misc pass through unchanged
+    np.testing.assert_array_equal(out.get_data()[:, 3:], epochs.get_data()[:, 3:])
+
+
+def test_exponential_standardizer_accepts_numpy_integers(X_uv):
+    out = ExponentialStandardizer(init_block_size=np.int64(100)).fit_transform(X_uv)
+    np.testing.assert_array_equal(
+        out, ExponentialStandardizer(init_block_size=100).fit_transform(X_uv)
+    )
+
+
+# -- data channels of Epochs ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "transformer", [ExponentialStandardizer(init_block_size=100), EuclideanAligner()], ids=repr
+)
+def test_only_mne_data_channels_are_processed(transformer, X_uv):
+    """The processed channels are those epochs.pick("data") keeps: MEG and bad EEG included,
+    EOG and stim not. (The magnetometer has EEG-like values here, as EuclideanAligner's
+    rank check compares the eigenvalues of the whole covariance.)"""
+    rng = np.random.default_rng(8)
+    names = ["C3", "Cz", "C4", "MEG1", "EOG", "STI"]
+    info = mne.create_info(names, SFREQ, ch_types=["eeg", "eeg", "eeg", "mag", "eog", "stim"])
+    info["bads"] = ["Cz"]
+    extra = rng.standard_normal((8, 3, 500)) * np.array([2e-5, 5e-5, 0.0])[:, None]
+    epochs = mne.EpochsArray(np.concatenate([X_uv * 1e-6, extra], axis=1), info, verbose=False)
+    before = epochs.get_data()
+    after = transformer.fit_transform(epochs).get_data()
+    changed = [
+        name for k, name in enumerate(names) if not np.array_equal(after[:, k], before[:, k])
+    ]
+    assert changed == epochs.copy().pick("data").ch_names == ["C3", "Cz", "C4", "MEG1"]
+    np.testing.assert_array_equal(after[:, 4:], before[:, 4:])
+
+
+@pytest.mark.parametrize("transformer", [ExponentialStandardizer(), EuclideanAligner()], ids=repr)
+def test_epochs_without_data_channels_are_an_error(transformer, X_uv):
+    info = mne.create_info(["EOG", "STI"], SFREQ, ch_types=["eog", "stim"])
+    epochs = mne.EpochsArray(X_uv[:, :2] * 1e-6, info, verbose=False)
+    name = type(transformer).__name__
+    with pytest.raises(
+        ValueError,
+        match=rf"{name}: the Epochs have no data channels \(EEG, MEG, .*only channels of type "
+        r"\['eog', 'stim'\]",
+    ):
+        transformer.fit_transform(epochs)
+
+
 # -- EuclideanAligner -----------------------------------------------------------------------
 def mean_covariance(X: np.ndarray) -> np.ndarray:
     return (X @ X.transpose(0, 2, 1)).mean(axis=0) / X.shape[-1]
@@ -449,6 +552,37 @@ def test_euclidean_alignment_singular_reference_and_shrinkage(grouped_data):
         EuclideanAligner().fit(X, groups=[1, 2])
 
 
+def test_euclidean_alignment_of_epochs_aligns_only_the_data_channels(grouped_data):
+    X, groups = grouped_data
+    epochs = make_mixed_epochs(X)
+    stored = epochs.get_data()
+    aligner = EuclideanAligner()
+    out = aligner.fit_transform(epochs, groups=groups)
+    assert out.ch_names == MIXED_CH_NAMES
+    np.testing.assert_allclose(
+        out.get_data()[:, :3],
+        EuclideanAligner().fit_transform(X, groups=groups),
+        rtol=1e-9,
+        atol=1e-9,
+    )
+    np.testing.assert_array_equal(out.get_data()[:, 3:], stored[:, 3:])  # EOG ... misc
+    assert aligner.n_features_in_ == 8
+    for group in ("s1", "s2", "s3"):
+        np.testing.assert_allclose(
+            aligner.references_[group], mean_covariance(stored[groups == group, :3]), rtol=1e-10
+        )
+    np.testing.assert_array_equal(
+        aligner.transform(epochs, groups=groups).get_data(), out.get_data()
+    )
+    fitted = EuclideanAligner(reference="fit").fit(epochs, groups=groups)
+    np.testing.assert_allclose(
+        fitted.transform(epochs, groups=groups).get_data(), out.get_data(), rtol=1e-12
+    )
+    # every channel of an array is a data channel: 8, not the 3 of the fitted references
+    with pytest.raises(ValueError, match=r"fitted on 3 data channel\(s\), but X has 8\."):
+        fitted.transform(stored, groups=groups)
+
+
 def test_euclidean_aligner_in_pipeline_without_routing(grouped_data):
     X, groups = grouped_data
     y = np.tile(["left_hand", "right_hand"], 18)
@@ -491,6 +625,14 @@ def test_euclidean_aligner_with_metadata_routing(grouped_data):
         (TimeCrop("0", 1.0, sfreq=SFREQ), "tmin must be a finite number"),
         (ExponentialStandardizer(factor_new=0.0), r"factor_new must be in \(0, 1\]"),
         (ExponentialStandardizer(init_block_size=0), "init_block_size must be a positive"),
+        (
+            ExponentialStandardizer(init_block_size=True),
+            r"^ExponentialStandardizer: init_block_size must be a positive integer, got True\.$",
+        ),
+        (
+            ExponentialStandardizer(init_block_size=np.float64(100.0)),
+            r"init_block_size must be a positive integer, got 100\.0\.$",
+        ),
         (ExponentialStandardizer(eps=0.0), "eps must be positive"),
         (EuclideanAligner(reference="train"), "reference must be 'data' or 'fit'"),
         (EuclideanAligner(shrinkage=1.0), r"shrinkage must be in \[0, 1\)"),

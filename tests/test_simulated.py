@@ -230,6 +230,14 @@ def test_inputs_not_modified():
     assert classes == ["left_hand", "right_hand"] and montage == ["C3", "Cz", "C4"]
 
 
+def _positive_int(name, value):
+    return rf"^make_motor_imagery: {name} must be a positive integer, got {value}\.$"
+
+
+def _real(name, interval, value):
+    return rf"^make_motor_imagery: {name} must be a real number in {interval}, got {value}\.$"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -243,14 +251,21 @@ def test_inputs_not_modified():
         ({"montage": ["C3", "C3"]}, ValueError, "more than once"),
         ({"montage": []}, ValueError, "empty"),
         ({"n_trials": 1}, ValueError, "smaller than the number of classes"),
-        ({"n_trials": 10.0}, TypeError, "n_trials must be an int"),
+        ({"n_trials": 10.0}, ValueError, _positive_int("n_trials", "10.0")),
+        ({"n_trials": 0}, ValueError, _positive_int("n_trials", "0")),
+        ({"n_trials": True}, ValueError, _positive_int("n_trials", "True")),
         ({"band": "alpha"}, ValueError, "Valid bands: 'mu' .8-13 Hz., 'beta'"),
         ({"band": (13, 8)}, ValueError, "0 < low < high"),
         ({"band": "beta", "sfreq": 40.0}, ValueError, "use sfreq > 50 Hz"),
-        ({"sfreq": 0}, ValueError, "sfreq must be a positive"),
-        ({"duration": -1.0}, ValueError, "duration must be a positive"),
-        ({"duration": 0.001}, ValueError, "use at least 2"),
-        ({"snr": -1.0}, ValueError, "snr must be a non-negative"),
+        ({"sfreq": 0}, ValueError, _real("sfreq", r"\(0, inf\)", "0")),
+        ({"sfreq": "250"}, ValueError, _real("sfreq", r"\(0, inf\)", "'250'")),
+        ({"sfreq": np.inf}, ValueError, _real("sfreq", r"\(0, inf\)", "inf")),
+        ({"duration": -1.0}, ValueError, _real("duration", r"\(0, inf\)", "-1.0")),
+        ({"duration": np.nan}, ValueError, _real("duration", r"\(0, inf\)", "nan")),
+        ({"duration": 0.001}, ValueError, r"duration=0\.001 s \(0 samples at 250 Hz\) is too"),
+        ({"snr": -1.0}, ValueError, _real("snr", r"\[0, inf\)", "-1.0")),
+        ({"snr": np.inf}, ValueError, _real("snr", r"\[0, inf\)", "inf")),
+        ({"snr": True}, ValueError, _real("snr", r"\[0, inf\)", "True")),
         ({"random_state": "seed"}, TypeError, "random_state must be"),
     ],
 )
@@ -266,3 +281,55 @@ def test_zero_snr_is_pure_noise():
         X, _, truth = make_motor_imagery(4, snr=0.0, return_truth=True, random_state=0)
     assert np.all(truth.source_signals == 0)
     assert 15e-6 < X.std() < 25e-6
+
+
+@pytest.mark.parametrize(
+    ("duration", "sfreq", "band", "before"),
+    [
+        (0.02, 250.0, "mu", "NaN"),  # 5 samples: the rhythm's spectrum underflows, 0 / 0
+        (0.15, 250.0, "mu", "no rhythm"),  # FFT frequencies 6.6 and 13.2 Hz miss 8-13 Hz
+        (0.04, 250.0, "mu", "no rhythm"),
+        (0.08, 64.0, "beta", "no rhythm"),  # 5 samples: 12.8 and 25.6 Hz miss 15-25 Hz
+    ],
+)
+def test_too_short_duration_names_the_minimum(duration, sfreq, band, before):
+    """Before: NaN values or a rhythm of amplitude 0, without an error."""
+    low, high = {"mu": (8, 13), "beta": (15, 25)}[band]
+    n_times = round(duration * sfreq)
+    n_min = int(np.ceil(sfreq / (high - low)))
+    with pytest.raises(
+        ValueError,
+        match=rf"^make_motor_imagery: duration={duration:g} s \({n_times} samples at "
+        rf"{sfreq:g} Hz\) is too short for the {low}-{high} Hz band\. Trials shorter than "
+        rf"1 / \(band width\) = {1 / (high - low):g} s resolve frequencies farther apart than "
+        r"the band is wide, so the rhythm can fall between them \(no signal, or NaN values\)\. "
+        rf"Use duration >= {n_min / sfreq:.6g} s \(at least {n_min} samples at {sfreq:g} Hz\), "
+        r"or a wider band\.$",
+    ):
+        make_motor_imagery(4, montage="bci_iv_2b", sfreq=sfreq, duration=duration, band=band)
+
+
+@pytest.mark.parametrize("band", ["mu", "beta", (10.0, 15.0), (20.0, 21.0)])
+@pytest.mark.parametrize("sfreq", [62.0, 64.0, 100.0, 250.0])
+def test_minimum_duration_is_exact_and_gives_a_finite_rhythm(band, sfreq):
+    """ceil(sfreq / band width) samples work (finite data, a rhythm in the band); one less
+    is an error."""
+    low, high = {"mu": (8.0, 13.0), "beta": (15.0, 25.0)}.get(band, band)
+    if high >= sfreq / 2:
+        pytest.skip("band above Nyquist")
+    n_min = int(np.ceil(sfreq / (high - low)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division warnings either
+        X, _, truth = make_motor_imagery(
+            4, montage="bci_iv_2b", sfreq=sfreq, duration=n_min / sfreq, band=band,
+            return_truth=True, random_state=0,
+        )  # fmt: skip
+    assert X.shape[-1] == n_min
+    assert np.isfinite(X).all() and np.isfinite(truth.source_signals).all()
+    assert (truth.amplitudes > 0).all() and (np.abs(truth.source_signals).max(axis=-1) > 0).all()
+    freqs = np.fft.rfftfreq(n_min, 1 / sfreq)
+    assert ((freqs >= low) & (freqs <= high)).any()
+    with pytest.raises(ValueError, match=rf"Use duration >= {n_min / sfreq:.6g} s"):
+        make_motor_imagery(
+            4, montage="bci_iv_2b", sfreq=sfreq, duration=(n_min - 1) / sfreq, band=band
+        )

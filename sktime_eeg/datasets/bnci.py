@@ -123,6 +123,20 @@ def load_bnci(
 
     Notes
     -----
+    MOABB, not this function, writes to the MNE configuration file
+    (``mne.get_config_path()``, by default ``~/.mne/mne-python.json``). ``load_bnci``
+    takes no path argument; whenever MOABB locates a subject's files it looks up the key
+    ``MNE_DATASETS_BNCI_PATH`` with :func:`mne.get_config` (an environment variable of
+    that name, else the file). When it is missing, MOABB stores it in the file, set to
+    ``MNE_DATA``; when ``MNE_DATA`` is missing too, it first stores
+    ``MNE_DATA = ~/mne_data`` there and creates that folder. This happens before anything
+    is downloaded, so also when the download then fails, and MNE warns
+    ``Setting non-standard config type: "MNE_DATASETS_BNCI_PATH"``. The entries stay for
+    later sessions and other MNE/MOABB datasets. To leave the file untouched, set the
+    environment variable ``MNE_DATASETS_BNCI_PATH`` to an existing folder; to choose the
+    folder for good, call ``mne.set_config("MNE_DATASETS_BNCI_PATH", "/path/to/folder")``
+    yourself.
+
     Cite Tangermann et al. (2012), *Review of the BCI Competition IV*, Front. Neurosci.
     6:55 (both datasets) and Leeb et al. (2007), IEEE TNSRE 15(4) (2b), and MOABB
     (Aristimunha et al., 2023, doi:10.5281/zenodo.10034223).

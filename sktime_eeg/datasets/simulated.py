@@ -25,6 +25,7 @@ The generative model (documented in :func:`make_motor_imagery` and in the user g
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._validation import check_positive_int, check_real
 from ._montage import _sphere, is_frontal, resolve_channels, standard_montage
 
 __all__ = ["make_motor_imagery", "MI_CLASSES", "BANDS", "SOURCES"]
@@ -168,15 +170,6 @@ def _check_random_state(random_state) -> np.random.Generator:
     )
 
 
-def _check_positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {value!r}.")
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
-    return value
-
-
 def _check_classes(classes) -> tuple[str, ...]:
     if isinstance(classes, str):
         raise TypeError(
@@ -224,6 +217,29 @@ def _check_band(band, sfreq: float) -> tuple[float, float]:
             f"use sfreq > {2 * high:g} Hz or a lower band."
         )
     return low, high
+
+
+def _check_duration(duration: float, n_times: int, sfreq: float, low: float, high: float) -> None:
+    """Raise unless the trials resolve the band: an FFT frequency must fall inside it.
+
+    The rhythm and the calibration of ``snr`` live on the FFT frequencies of the trial,
+    ``sfreq / n_times`` apart. When that spacing exceeds the band's width, the band can fall
+    between two of them: the rhythm is then silently missing (amplitude 0) or NaN (a 0 / 0
+    normalisation). A spacing up to the band's width always leaves one inside, hence the
+    minimum of ``ceil(sfreq / width)`` samples, about ``1 / width`` seconds.
+    """
+    width = high - low
+    min_samples = math.ceil(sfreq / width * (1 - 1e-12))
+    if n_times >= min_samples:
+        return
+    raise ValueError(
+        f"make_motor_imagery: duration={duration:g} s ({n_times} samples at {sfreq:g} Hz) is "
+        f"too short for the {low:g}-{high:g} Hz band. Trials shorter than 1 / (band width) "
+        f"= {1 / width:g} s resolve frequencies farther apart than the band is wide, so the "
+        "rhythm can fall between them (no signal, or NaN values). Use duration >= "
+        f"{min_samples / sfreq:.6g} s (at least {min_samples} samples at {sfreq:g} Hz), "
+        "or a wider band."
+    )
 
 
 def _shaped_noise(rng, shape, spectrum, n_times) -> np.ndarray:
@@ -299,7 +315,11 @@ def make_motor_imagery(
         Sampling frequency in Hz; must exceed twice the upper edge of ``band``.
     duration : float, default=4.0
         Length of each trial in seconds, starting at the cue;
-        ``n_times = round(duration * sfreq)``.
+        ``n_times = round(duration * sfreq)``. At least ``1 / (high - low)`` of the band
+        (0.2 s for ``"mu"``, 0.1 s for ``"beta"``; precisely ``n_times >= ceil(sfreq /
+        (high - low))``), so that the trial's FFT frequencies, ``sfreq / n_times`` apart,
+        resolve the band; shorter trials raise an error instead of a rhythm that is
+        missing or NaN. Near that minimum the band holds only one or two frequencies.
     band : {"mu", "beta"} or tuple of (float, float), default="mu"
         Band of the sensorimotor rhythm that carries the ERD: ``"mu"`` is 8-13 Hz,
         ``"beta"`` 15-25 Hz, or a ``(low, high)`` tuple in Hz. Each source's peak frequency
@@ -358,8 +378,13 @@ def make_motor_imagery(
     Raises
     ------
     ValueError
-        For unknown classes, montages, channel names or bands, ``n_trials`` smaller than
-        the number of classes, a band above Nyquist, or non-positive ``sfreq``/``duration``.
+        For unknown classes, montages, channel names or bands, ``n_trials`` not a positive
+        integer or smaller than the number of classes, a band above Nyquist, ``sfreq`` or
+        ``duration`` not a positive finite number, a ``duration`` too short to resolve the
+        band (the message gives the minimum), or ``snr`` not a non-negative finite number.
+    TypeError
+        For ``classes`` that is not a sequence of names, a ``montage`` of the wrong type,
+        or an unsupported ``random_state``.
 
     Examples
     --------
@@ -368,28 +393,22 @@ def make_motor_imagery(
     >>> X.shape, y[:3].tolist()
     ((40, 3, 1000), ['left_hand', 'right_hand', 'left_hand'])
     """
+    owner = "make_motor_imagery"
     classes = _check_classes(classes)
-    if isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral):
-        raise TypeError(f"n_trials must be an int, got {n_trials!r}.")
+    check_positive_int(n_trials, "n_trials", owner)
     if n_trials < len(classes):
         raise ValueError(
             f"n_trials={n_trials} is smaller than the number of classes ({len(classes)}); "
             "every class needs at least one trial."
         )
     montage_name, ch_names = resolve_channels(montage)
-    sfreq = _check_positive(sfreq, "sfreq")
-    duration = _check_positive(duration, "duration")
+    check_real(sfreq, "sfreq", owner, low=0.0, low_inclusive=False)
+    check_real(duration, "duration", owner, low=0.0, low_inclusive=False)
+    check_real(snr, "snr", owner, low=0.0)
+    sfreq, duration, snr = float(sfreq), float(duration), float(snr)
     low, high = _check_band(band, sfreq)
-    if isinstance(snr, bool) or not isinstance(snr, numbers.Real) or not snr >= 0:
-        raise ValueError(f"snr must be a non-negative number, got {snr!r}.")
-    if not np.isfinite(snr):
-        raise ValueError(f"snr must be finite, got {snr!r}.")
     n_times = int(round(duration * sfreq))
-    if n_times < 2:
-        raise ValueError(
-            f"duration={duration:g} s at sfreq={sfreq:g} Hz gives {n_times} sample(s); "
-            "use at least 2."
-        )
+    _check_duration(duration, n_times, sfreq, low, high)
     rng = _check_random_state(random_state)
     fwd = _forward(tuple(ch_names))
     source_names = list(SOURCES)

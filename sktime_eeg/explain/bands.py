@@ -14,8 +14,16 @@ import pandas as pd
 from sklearn.metrics import check_scoring
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_eeg_data, check_eeg_labels, is_epochs, resolve_sfreq
+from .._validation import (
+    check_eeg_data,
+    check_eeg_labels,
+    check_positive_int,
+    check_real,
+    is_epochs,
+    resolve_sfreq,
+)
 
 __all__ = ["DEFAULT_BANDS", "band_importance"]
 
@@ -186,11 +194,14 @@ def band_importance(
     Parameters
     ----------
     estimator : fitted classifier
-        Anything with ``predict`` (and ``predict_proba`` / ``decision_function`` when
-        ``scoring`` needs them) that accepts ``X``.
+        A fitted scikit-learn classifier (or pipeline) with ``predict`` (and
+        ``predict_proba`` / ``decision_function`` when ``scoring`` needs them) that accepts
+        ``X``. Checked first with :func:`sklearn.utils.validation.check_is_fitted`.
     X : array-like of shape (n_trials, n_channels, n_times), or mne.Epochs
         Evaluation EEG, preferably trials not used in fit. Epochs are passed to the
-        estimator as Epochs (with the same info), arrays as float64 arrays.
+        estimator as Epochs (with the same info), arrays as float64 arrays. Float64 input
+        is filtered and passed on in float64 (not rounded to float32); other dtypes are
+        converted to float64.
     y : array-like of shape (n_trials,)
         True labels.
     bands : dict of str -> (float, float), default=None
@@ -236,9 +247,14 @@ def band_importance(
 
     Raises
     ------
+    sklearn.exceptions.NotFittedError
+        If ``estimator`` is not fitted (checked before anything else).
+    TypeError
+        If ``estimator`` is not a scikit-learn estimator (has no ``fit`` method).
     ValueError
         For an array without a known sampling frequency, a malformed band, an unknown
-        method, or ``n_repeats < 1``.
+        method, ``n_repeats`` not a positive integer, or ``transition_bandwidth`` not a
+        positive finite number.
 
     See Also
     --------
@@ -261,19 +277,26 @@ def band_importance(
     >>> df.sort_values("importance", ascending=False).iloc[0]["band"]  # doctest: +SKIP
     'mu/alpha'
     """
+    check_is_fitted(
+        estimator,
+        msg="band_importance needs a fitted classifier, but this %(name)s instance is not "
+        "fitted yet: call its fit(X_train, y_train) first, then explain it on held-out trials.",
+    )
     if method not in _METHODS:
         raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}.")
-    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1:
-        raise ValueError(f"n_repeats must be a positive integer, got {n_repeats!r}.")
-    eeg = check_eeg_data(X)
+    check_positive_int(n_repeats, "n_repeats", "band_importance")
+    eeg = check_eeg_data(X, keep_float64=True)  # float64 stays exact through the filters
     n_trials = eeg.data.shape[0]
     y = check_eeg_labels(y, n_trials, caller="band_importance")
     sfreq = resolve_sfreq("band_importance", sfreq, eeg.sfreq, _fitted_sfreq(estimator))
     resolved = _resolve_bands(bands, sfreq / 2.0)
-    if not (isinstance(transition_bandwidth, (int, float, np.number)) and transition_bandwidth > 0):
-        raise ValueError(
-            f"transition_bandwidth must be a positive number of Hz, got {transition_bandwidth!r}."
-        )
+    check_real(
+        transition_bandwidth,
+        "transition_bandwidth",
+        "band_importance",
+        low=0.0,
+        low_inclusive=False,
+    )
     transition_bandwidth = float(transition_bandwidth)
     filter_kwargs = dict(filter_kwargs or {})
     # Built-in scorers only need the estimator's outputs: compute them once per perturbed
@@ -282,7 +305,8 @@ def band_importance(
     scorer = check_scoring(estimator, scoring="accuracy" if scoring is None else scoring)
     rng = check_random_state(random_state)
 
-    data = eeg.data.astype(np.float64)
+    # A copy: the estimator is handed this array (or Epochs around it), never the user's.
+    data = np.array(eeg.data, dtype=np.float64)
     if is_epochs(X):
         info, events, tmin, event_id = X.info, X.events, X.tmin, X.event_id
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .._validation import check_eeg_data
+from ..datasets._montage import standard_montage
 from ..nn import SpatioTemporalStem, TemporalSpatialStem, fold
 from ._network import fitted_network, standardized_input
 
@@ -136,17 +136,6 @@ def spatial_patterns(
     return patterns
 
 
-def _standard_montage() -> mne.channels.DigMontage:
-    """The 10-05 template montage, under its name in this MNE version."""
-    available = mne.channels.get_builtin_montages()
-    for name in ("colin27_1005", "standard_1005"):
-        if name in available:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                return mne.channels.make_standard_montage(name)
-    raise RuntimeError("No 10-05 template montage found in this MNE installation.")
-
-
 def _as_info(info: Any, n_channels: int) -> mne.Info:
     if isinstance(info, mne.Info):
         pass
@@ -154,7 +143,7 @@ def _as_info(info: Any, n_channels: int) -> mne.Info:
         info = info.info
     elif isinstance(info, Sequence) and not isinstance(info, str):
         ch_names = [str(name) for name in info]
-        montage = _standard_montage()
+        montage = standard_montage()  # cached: read and applied here, never modified
         known = {name.lower() for name in montage.ch_names}
         unknown = [name for name in ch_names if name.lower() not in known]
         if unknown:

@@ -143,11 +143,82 @@ def rdm(activations: Any, metric: str = "correlation") -> np.ndarray:
     -------
     ndarray of shape (n_trials, n_trials)
         Symmetric, zero diagonal.
+
+    Raises
+    ------
+    ValueError
+        If a distance is undefined (NaN) instead of returning it: with
+        ``metric="correlation"`` for a trial whose activations are constant across features
+        (zero variance, e.g. a layer of dead ReLUs), with ``"cosine"`` for an all-zero
+        trial. ``metric="euclidean"`` is defined for any activations.
     """
-    matrix = _as_matrix(activations, "activations")
+    return _rdm(activations, metric)
+
+
+def _rdm(
+    activations: Any,
+    metric: Any,
+    *,
+    name: str = "activations",
+    metric_param: str = "metric",
+) -> np.ndarray:
+    """:func:`rdm`, with the argument names used in the error messages."""
+    matrix = _as_matrix(activations, name)
     if matrix.shape[0] < 2:
         raise ValueError("rdm needs at least 2 trials.")
-    return squareform(pdist(matrix, metric=metric))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distances = squareform(pdist(matrix, metric=metric))
+    undefined = np.isnan(distances)
+    if not undefined.any():
+        return distances
+    constant = np.flatnonzero(np.ptp(matrix, axis=1) == 0)
+    zeros = np.flatnonzero(~matrix.any(axis=1))
+    if metric == "correlation" and constant.size:
+        cause = (
+            f"trial(s) {_first(constant)} of {name} have constant activations (the same "
+            "value for every feature, e.g. all zeros after a ReLU), so the correlation "
+            "distance (1 - Pearson r) to them is undefined"
+        )
+    elif metric == "cosine" and zeros.size:
+        cause = (
+            f"trial(s) {_first(zeros)} of {name} are all zeros, so the cosine distance to "
+            "them is undefined"
+        )
+    else:
+        pairs = np.argwhere(np.triu(undefined, k=1))
+        cause = (
+            f"the {metric!r} distance is undefined for {len(pairs)} pair(s) of trials of "
+            f"{name} (first: {tuple(int(i) for i in pairs[0])})"
+        )
+    raise ValueError(
+        f"Cannot build the RDM: {cause}; it would be NaN. Use {metric_param}='euclidean', "
+        "which is defined for any activations, or compare a different layer (see "
+        "layer_activations)."
+    )
+
+
+def _first(indices: np.ndarray, n: int = 10) -> str:
+    """Up to ``n`` indices as a readable list."""
+    shown = ", ".join(str(int(i)) for i in indices[:n])
+    return f"[{shown}{', ...' if len(indices) > n else ''}]"
+
+
+def _check_rdm_values(values: np.ndarray, name: str) -> None:
+    """Raise a clear error when an RDM's dissimilarities cannot be correlated."""
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{name} contains NaN or infinite dissimilarities, so its correlation with "
+            "another RDM is undefined. Build the RDMs with rdm(activations), which names "
+            "the trials whose distances are undefined, e.g. rdm(activations, "
+            "metric='euclidean')."
+        )
+    if np.ptp(values) == 0:
+        raise ValueError(
+            f"{name} is constant (all {values.size} dissimilarities equal {values[0]:g}), "
+            "so its correlation with another RDM is undefined (NaN). This happens when the "
+            "layer represents every trial the same way (e.g. a dead layer); compare a "
+            "different layer (see layer_activations)."
+        )
 
 
 _RSA_METHODS = {"spearman": stats.spearmanr, "pearson": stats.pearsonr, "kendall": stats.kendalltau}
@@ -167,6 +238,12 @@ def rsa(rdm_a: Any, rdm_b: Any, method: str = "spearman") -> float:
     -------
     float
         In [-1, 1]; 1 for RDMs with the same (rank) order.
+
+    Raises
+    ------
+    ValueError
+        For RDMs of different shapes, with NaN or infinite entries, or with all
+        dissimilarities equal (their correlation would be NaN).
     """
     if method not in _RSA_METHODS:
         raise ValueError(f"method must be one of {list(_RSA_METHODS)}, got {method!r}.")
@@ -184,14 +261,30 @@ def rsa(rdm_a: Any, rdm_b: Any, method: str = "spearman") -> float:
             "on the same X."
         )
     upper = np.triu_indices(a.shape[0], k=1)
+    _check_rdm_values(a[upper], "rdm_a")
+    _check_rdm_values(b[upper], "rdm_b")
     return float(_RSA_METHODS[method](a[upper], b[upper])[0])
 
 
 def _centered_gram(activations: Any, name: str) -> np.ndarray:
-    """Gram matrix ``Xc Xc^T`` of the column-centred ``(n_trials, n_features)`` activations."""
+    """Gram matrix ``Xc Xc^T`` of the column-centred ``(n_trials, n_features)`` activations.
+
+    Constant features are set to exactly zero (no rounding residue from the centring), and
+    the centred activations are scaled to a largest magnitude of 1 (CKA is scale-invariant;
+    this keeps the products away from underflow and overflow).
+    """
     matrix = _as_matrix(activations, name)
-    matrix = matrix - matrix.mean(axis=0)
-    return matrix @ matrix.T
+    spread = np.ptp(matrix, axis=0)
+    if not (spread > 0).any():
+        raise ValueError(
+            f"{name} does not vary across trials (every feature is constant, e.g. a layer "
+            "of dead ReLUs), so CKA is undefined (0 / 0). Compare a different layer (see "
+            "layer_activations), or check that the trials differ."
+        )
+    centered = matrix - matrix.mean(axis=0)
+    centered[:, spread == 0] = 0.0
+    centered /= np.abs(centered).max()
+    return centered @ centered.T
 
 
 def _hsic(gram_a: np.ndarray, gram_b: np.ndarray, debiased: bool) -> float:
@@ -214,11 +307,20 @@ def _cka_from_grams(gram_a: np.ndarray, gram_b: np.ndarray, debiased: bool) -> f
 
 
 def _check_gram(gram: np.ndarray, name: str, debiased: bool) -> None:
-    if debiased and gram.shape[0] < 4:
+    """Raise a clear error when CKA with this Gram matrix would be undefined (NaN)."""
+    if not debiased:  # the biased HSIC of a varying representation is > 0
+        return
+    n = gram.shape[0]
+    if n < 4:
         raise ValueError("debiased CKA needs at least 4 trials.")
-    if np.allclose(gram, 0):
+    self_similarity = _hsic(gram, gram, debiased)
+    # Relative to the size of its terms: a true 0 comes out as +-1e-17 from rounding.
+    if not self_similarity > 1e-10 * float(np.sum(gram * gram)) / (n * (n - 3)):
         raise ValueError(
-            f"{name} does not vary across trials (all features constant); CKA is undefined."
+            f"The debiased CKA of {name} is undefined: the unbiased estimate of its HSIC "
+            f"with itself is {self_similarity:.3g}, zero up to rounding or negative (its "
+            "variation across trials is confined to too few trials to be estimated without "
+            "bias), so the denominator would be 0 or NaN. Use debiased=False, or more trials."
         )
 
 
@@ -246,6 +348,15 @@ def linear_cka(a: Any, b: Any, *, debiased: bool = False) -> float:
         1 for identical representations; invariant to orthogonal transforms (rotations,
         permutations of the features) and isotropic scaling of either input, not to
         arbitrary invertible linear maps.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` and ``b`` cover different numbers of trials, contain NaN or infinite
+        values, or CKA is undefined for them (NaN) instead of returning it: when every
+        feature of ``a`` or ``b`` is constant across trials (0 / 0), or, with
+        ``debiased=True``, when fewer than 4 trials are given or the unbiased estimate of a
+        representation's HSIC with itself is not positive (up to rounding).
 
     References
     ----------
@@ -326,12 +437,17 @@ def representational_similarity(
     summaries = {}
     for key, model in estimators.items():
         activations = layer_activations(model, X, layers[str(key)], batch_size=batch_size)
+        what = f"layer {layers[str(key)]!r} of {key!r}"
         if method == "cka":
-            gram = _centered_gram(activations, f"activations of {key!r}")
-            _check_gram(gram, f"layer {layers[str(key)]!r} of {key!r}", debiased)
+            gram = _centered_gram(activations, what)
+            _check_gram(gram, what, debiased)
             summaries[str(key)] = gram
         else:
-            summaries[str(key)] = rdm(activations, metric=rdm_metric)
+            matrix = _rdm(activations, rdm_metric, name=what, metric_param="rdm_metric")
+            if len(matrix) >= 3:  # rsa() explains fewer
+                upper = np.triu_indices(len(matrix), k=1)
+                _check_rdm_values(matrix[upper], f"the RDM of {what}")
+            summaries[str(key)] = matrix
 
     n_models = len(names)
     matrix = np.eye(n_models)
