@@ -274,14 +274,19 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             constant = scale <= np.finfo(np.float32).eps * np.abs(mean)
             scale[constant] = 1.0
             self.mean_, self.scale_ = mean, scale
-        # Standardized in the input's precision, then stored as float32; float64 input a few
-        # trials at a time (the temporary stays in cache; no full-size float64 copy).
-        mean = self.mean_[:, None].astype(data.dtype)
-        scale = self.scale_[:, None].astype(data.dtype)
-        if data.dtype == np.float32:
-            out = np.subtract(data, mean, dtype=np.float32)
-            out /= scale
-            return out
+        # Standardized in the input's precision (torch: multithreaded), then stored as float32.
+        # float64 input goes a few trials at a time, so no full-size float64 copy is made.
+        values = torch.from_numpy(data)
+        mean = torch.from_numpy(self.mean_[:, None]).to(values.dtype)
+        scale = torch.from_numpy(self.scale_[:, None]).to(values.dtype)
+        if values.dtype == torch.float32:
+            return torch.sub(values, mean).div_(scale).numpy()
+        out = torch.empty(data.shape, dtype=torch.float32)
+        step = max(1, _STANDARDIZE_CHUNK // (n_channels * n_times))
+        for start in range(0, n_trials, step):
+            stop = start + step
+            out[start:stop] = torch.sub(values[start:stop], mean).div_(scale)
+        return out.numpy()
         out = np.empty(data.shape, dtype=np.float32)
         step = max(1, _STANDARDIZE_CHUNK // (n_channels * n_times))
         for start in range(0, n_trials, step):

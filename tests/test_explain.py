@@ -737,7 +737,7 @@ def test_layer_activations(tiny_models, mu_data):
     module = conv2d.net_.module_
     module.train()
     np.testing.assert_allclose(layer_activations(conv2d, X, "drop", batch_size=3), layers["drop"])
-    assert module.training
+    assert module.training and module.fold_batch_norm
     module.eval()
     assert "stem.temporal" in dict(conv1d.net_.module_.named_modules())
     assert layer_activations(conv1d, X, "stem.temporal").shape[:2] == (20, 4)

@@ -90,3 +90,34 @@ def test_2d_stem_parameter_count_matches_its_definition():
     stem_1d = TemporalSpatialStem(22, 40, 40, 25)
     assert sum(p.numel() for p in stem_1d.parameters()) == (40 * 25 + 40) + (40 * 40 * 22 + 40)
     assert stem.conv.weight.shape == (40, 22, 25)
+
+
+def test_inference_folds_batch_norm_into_the_2d_stem_with_the_same_outputs():
+    torch.manual_seed(0)
+    net = ShallowNet(SpatioTemporalStem(22, 8, 25), 3, 200, 75, 15, 0.5)
+    x = torch.randn(16, 22, 200)
+    for _ in range(3):  # running statistics away from their initial values
+        net(x)
+    net.eval()
+    with torch.no_grad():
+        assert net._can_fold_batch_norm()
+        folded = net(x)
+        reference = net.classifier(
+            torch.log(torch.clamp(net.pool(net.bnorm(net.stem(x)) ** 2), min=1e-6)).flatten(1)
+        )
+    torch.testing.assert_close(folded, reference, rtol=1e-5, atol=1e-5)
+
+    # Autograd on, or a hook watching the batch norm: the layers run one by one.
+    assert not net._can_fold_batch_norm()
+    net(x).sum().backward()
+    assert net.stem.conv.weight.grad is not None and net.bnorm.weight.grad is not None
+    seen = []
+    handle = net.bnorm.register_forward_hook(lambda module, inputs, output: seen.append(output))
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), reference, rtol=1e-5, atol=1e-5)
+    handle.remove()
+    assert len(seen) == 1 and seen[0].shape == (16, 8, 176)
+    net.fold_batch_norm = False
+    with torch.no_grad():
+        assert not net._can_fold_batch_norm()
+        torch.testing.assert_close(net(x), reference, rtol=0, atol=0)

@@ -100,8 +100,13 @@ def layer_activations(
     submodules = dict(module.named_modules())
     handles = [submodules[name].register_forward_hook(hook_for(name)) for name in names]
     was_training = module.training
+    # Every layer runs on its own (no batch norm folded into the stem at inference), so the
+    # activations do not depend on which layers are asked for.
+    folding = getattr(module, "fold_batch_norm", None)
     try:
         module.eval()
+        if folding is not None:
+            module.fold_batch_norm = False
         with torch.no_grad():
             for start in range(0, data.shape[0], batch_size):
                 module(data[start : start + batch_size].to(device))
@@ -109,6 +114,8 @@ def layer_activations(
         for handle in handles:
             handle.remove()
         module.train(was_training)
+        if folding is not None:
+            module.fold_batch_norm = folding
     result = {name: np.concatenate(chunks) for name, chunks in outputs.items()}
     return result[names[0]] if single else result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_weights
 
 from .stems import SpatioTemporalStem, TemporalSpatialStem
 from .time_layers import TimeAvgPool, TimeBatchNorm
@@ -68,7 +69,10 @@ class ShallowNet(nn.Module):
     Notes
     -----
     ``forward`` takes ``(n_trials, n_channels, n_times)`` float tensors and returns
-    unnormalised logits ``(n_trials, n_classes)``.
+    unnormalised logits ``(n_trials, n_classes)``. At inference (eval mode, autograd off)
+    with the 2D stem, the batch norm is folded into the convolution (same outputs to float
+    rounding, one pass less), unless a forward hook watches the stem or the batch norm or
+    the attribute ``fold_batch_norm`` is set to False (then the layers run one by one).
     """
 
     def __init__(
@@ -88,11 +92,40 @@ class ShallowNet(nn.Module):
         self.pool = TimeAvgPool(pool_length, pool_stride)
         self.drop = nn.Dropout(dropout)
         self.classifier = nn.Linear(n_filters * n_out, n_classes)
+        self.fold_batch_norm = True
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Log band-power features ``(n_trials, n_filters, n_pooled_times)``."""
-        x = self.bnorm(self.stem(x))
+        if self._can_fold_batch_norm():
+            # Inference: the batch norm (a fixed affine map per filter) is folded into the
+            # spatiotemporal convolution, saving one pass over its output.
+            conv, bnorm = self.stem.conv, self.bnorm
+            weight, bias = fuse_conv_bn_weights(
+                conv.weight,
+                conv.bias,
+                bnorm.running_mean,
+                bnorm.running_var,
+                bnorm.eps,
+                bnorm.weight,
+                bnorm.bias,
+            )
+            x = SpatioTemporalStem.convolve(x, weight, bias)
+        else:
+            x = self.bnorm(self.stem(x))
         return torch.log(torch.clamp(self.pool(x * x), min=_LOG_FLOOR))
+
+    def _can_fold_batch_norm(self) -> bool:
+        """Inference (eval mode, no autograd), 2D stem, running statistics, and no hooks."""
+        return (
+            getattr(self, "fold_batch_norm", True)
+            and not self.training
+            and not torch.is_grad_enabled()
+            and isinstance(self.stem, SpatioTemporalStem)
+            and self.bnorm.running_var is not None
+            and not (self.stem._forward_hooks or self.stem._forward_pre_hooks)
+            and not (self.stem.conv._forward_hooks or self.stem.conv._forward_pre_hooks)
+            and not (self.bnorm._forward_hooks or self.bnorm._forward_pre_hooks)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.drop(self.features(x)).flatten(1))
