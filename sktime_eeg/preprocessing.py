@@ -42,6 +42,7 @@ from ._validation import (
     check_eeg_data,
     check_groups,
     check_positive_int,
+    check_real,
     epochs_from_list,
     is_epochs,
     resolve_sfreq,
@@ -824,17 +825,10 @@ class ExponentialStandardizer(_BaseEEGTransformer):
         self.eps = eps
 
     def _check_params(self) -> None:
-        if (
-            isinstance(self.factor_new, bool)
-            or not isinstance(self.factor_new, numbers.Real)
-            or not 0 < self.factor_new <= 1
-        ):
-            raise ValueError(
-                f"ExponentialStandardizer: factor_new must be in (0, 1], got {self.factor_new!r}."
-            )
-        check_positive_int(self.init_block_size, "init_block_size", "ExponentialStandardizer")
-        if isinstance(self.eps, bool) or not isinstance(self.eps, numbers.Real) or self.eps <= 0:
-            raise ValueError(f"ExponentialStandardizer: eps must be positive, got {self.eps!r}.")
+        owner = "ExponentialStandardizer"
+        check_real(self.factor_new, "factor_new", owner, low=0.0, high=1.0, low_inclusive=False)
+        check_positive_int(self.init_block_size, "init_block_size", owner)
+        check_real(self.eps, "eps", owner, low=0.0, low_inclusive=False)
 
     def _standardize(self, data: np.ndarray) -> np.ndarray:
         std = data.std(axis=-1)
@@ -995,14 +989,9 @@ class EuclideanAligner(_BaseEEGTransformer):
             raise ValueError(
                 f"EuclideanAligner: reference must be 'data' or 'fit', got {self.reference!r}."
             )
-        if (
-            isinstance(self.shrinkage, bool)
-            or not isinstance(self.shrinkage, numbers.Real)
-            or not 0 <= self.shrinkage < 1
-        ):
-            raise ValueError(
-                f"EuclideanAligner: shrinkage must be in [0, 1), got {self.shrinkage!r}."
-            )
+        check_real(
+            self.shrinkage, "shrinkage", "EuclideanAligner", low=0.0, high=1.0, high_inclusive=False
+        )
 
     def _references(self, data: np.ndarray, groups: np.ndarray | None) -> dict:
         from pyriemann.estimation import Covariances, Shrinkage
