@@ -99,6 +99,41 @@ class TensorBatchIterator:
             yield self.X[idx], (None if self.y is None else self.y[idx])
 
 
+class _TrainingInterrupted(BaseException):
+    """Ctrl-C during training, carried past skorch (which swallows ``KeyboardInterrupt``)."""
+
+
+class _StopTraining(KeyboardInterrupt):
+    """Early stopping's end of training (skorch signals it with ``KeyboardInterrupt``)."""
+
+
+class _EarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping``, stopping with ``_StopTraining`` to tell it from Ctrl-C."""
+
+    def on_epoch_end(self, net: NeuralNetClassifier, **kwargs: Any) -> None:
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            raise _StopTraining from None
+
+
+class _NeuralNetClassifier(NeuralNetClassifier):
+    """skorch's ``NeuralNetClassifier``, except that Ctrl-C stops ``fit`` with an exception.
+
+    skorch ends training quietly on ``KeyboardInterrupt`` and keeps the partly trained net;
+    here the interrupt reaches the caller, so a half-trained model is never taken for a
+    fitted one (e.g. written as a finished fold by ``compare``).
+    """
+
+    def fit_loop(self, X: Any, y: Any = None, **fit_params: Any) -> _NeuralNetClassifier:
+        try:
+            return super().fit_loop(X, y, **fit_params)
+        except _StopTraining:
+            raise  # early stopping: skorch ends training normally
+        except KeyboardInterrupt:
+            raise _TrainingInterrupted from None
+
+
 #: Values standardized per chunk in ``_check_X`` (256 Ki values: 2 MiB of float64).
 _STANDARDIZE_CHUNK = 1 << 18
 
@@ -168,7 +203,9 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             optimizer, kwargs = _OPTIMIZERS[self.optimizer]
         else:
             optimizer, kwargs = self.optimizer, {}
-        if "weight_decay" in inspect.signature(optimizer).parameters:
+        parameters = inspect.signature(optimizer).parameters
+        takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        if "weight_decay" in parameters or takes_kwargs:
             kwargs = {**kwargs, "weight_decay": self.weight_decay}
         return optimizer, kwargs
 
@@ -276,7 +313,10 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             self.mean_, self.scale_ = mean, scale
         # Standardized in the input's precision (torch: multithreaded), then stored as float32.
         # float64 input goes a few trials at a time, so no full-size float64 copy is made.
-        values = torch.from_numpy(data)
+        with warnings.catch_warnings():
+            # A read-only array (np.load(mmap_mode="r"), joblib's memmaps) is only read here.
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            values = torch.from_numpy(data)
         mean = torch.from_numpy(self.mean_[:, None]).to(values.dtype)
         scale = torch.from_numpy(self.scale_[:, None]).to(values.dtype)
         if values.dtype == torch.float32:
@@ -287,13 +327,6 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             stop = start + step
             out[start:stop] = torch.sub(values[start:stop], mean).div_(scale)
         return out.numpy()
-        out = np.empty(data.shape, dtype=np.float32)
-        step = max(1, _STANDARDIZE_CHUNK // (n_channels * n_times))
-        for start in range(0, n_trials, step):
-            chunk = np.subtract(data[start : start + step], mean, dtype=data.dtype)
-            chunk /= scale
-            out[start : start + step] = chunk
-        return out
 
     # -- training ----------------------------------------------------------------------------
     def _make_net(self, module: nn.Module, n_classes: int, valid: Dataset | None):
@@ -307,10 +340,10 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                    _EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
                 )
             )
-        return NeuralNetClassifier(
+        return _NeuralNetClassifier(
             module,
             criterion=nn.CrossEntropyLoss,
             optimizer=optimizer,
@@ -428,7 +461,10 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
                 pool_stride,
             )
             net = self._make_net(module, classes.size, valid)
-            net.fit(torch.from_numpy(data), torch.from_numpy(y_encoded))
+            try:
+                net.fit(torch.from_numpy(data), torch.from_numpy(y_encoded))
+            except _TrainingInterrupted:
+                raise KeyboardInterrupt from None
         self.net_ = net
         return self
 

@@ -175,10 +175,15 @@ def _compare(args: argparse.Namespace) -> int:
     for option in ("max_epochs", "batch_size", "n_trials", "conformer_layers"):
         if getattr(args, option) < 1:
             parser.error(f"--{option.replace('_', '-')} must be >= 1")
-    if args.n_splits < 2:
+    if args.protocol == "within-session" and args.n_splits < 2:
         parser.error("--n-splits must be >= 2")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} is a file; pass a folder (new, or one to resume)")
+    if args.out is not None:
+        clash = next((p for p in (args.out, *args.out.parents) if p.exists()), None)
+        if clash is not None and not clash.is_dir():
+            where = "" if clash == args.out else f" ({clash})"
+            parser.error(
+                f"--out {args.out}{where} is a file; pass a folder (new, or one to resume)"
+            )
     out = args.out or Path.cwd() / f"sktime-eeg-compare-{datetime.now():%Y%m%d-%H%M%S}"
     started = time.perf_counter()
 
@@ -226,17 +231,20 @@ def _compare(args: argparse.Namespace) -> int:
             random_state=args.seed,
         )
     except KeyboardInterrupt:
+        finished = (
+            f"Finished fits are in {out / 'results.csv'}"
+            if (out / "results.csv").exists()
+            else "No fit had finished"
+        )
         print(
-            f"\nInterrupted. Finished fits are in {out / 'results.csv'}; rerun with "
-            f"--out {out} to resume.",
+            f"\nInterrupted. {finished}; rerun with --out {out} to resume.",
             file=sys.stderr,
             flush=True,
         )
         return 130
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         parser.error(str(exc))
 
-    out.mkdir(parents=True, exist_ok=True)  # compare() made it unless every row was resumed
     summary = summarize(results)
     summary.to_csv(out / "summary.csv")
     print("\nSummary (mean ± sd over folds):")

@@ -93,16 +93,24 @@ def _volt_channel_types() -> tuple[str, ...]:
     return tuple(ch_type for ch_type, unit in DEFAULTS["si_units"].items() if unit == "V")
 
 
-def _get_data_units(units: str | dict | None) -> str | dict | None:
+def _get_data_units(units: str | dict | None, epochs: Any) -> str | dict | None:
     """``units`` for :meth:`mne.Epochs.get_data`, with a voltage unit applied to every volt type.
 
     MNE accepts a str only when the Epochs hold a single channel type with a unit, so
-    ``"uV"`` fails for EEG + EOG. A voltage unit (``"uV"``, ``"mV"``, ``"V"``, ...) becomes a
-    dict over all of MNE's volt channel types, which scales each of them and leaves the other
-    types (stim, misc, MEG, ...) in their SI units. Other values are returned as they are.
+    ``"uV"`` fails for EEG + EOG. When ``epochs`` have channels measured in volts, a voltage
+    unit (``"uV"``, ``"mV"``, ``"V"``, ...) becomes a dict over all of MNE's volt channel
+    types, which scales each of them and leaves the other types (stim, misc, MEG, ...) in
+    their SI units. Otherwise (e.g. MEG only), and for other values, ``units`` is returned as
+    it is, so MNE reports a unit that does not fit.
     """
-    if isinstance(units, str) and units.endswith("V") and len(units) <= 2:
-        return dict.fromkeys(_volt_channel_types(), units)  # MNE validates the prefix
+    volt_types = _volt_channel_types()
+    if (
+        isinstance(units, str)
+        and units.endswith("V")
+        and len(units) <= 2
+        and any(ch_type in volt_types for ch_type in epochs.get_channel_types())
+    ):
+        return dict.fromkeys(volt_types, units)  # MNE validates the prefix
     return units
 
 
@@ -111,9 +119,11 @@ def _data_channel_picks(owner: str, epochs: Any) -> np.ndarray:
 
     Data channels are MEG (with reference MEG), EEG, sEEG, ECoG, DBS, fNIRS and CSD ones, bad
     channels included; EOG, ECG, EMG, stim, misc, ... are not. Raises a ``ValueError`` when
-    there are none.
+    there are none, or when they are measured in different units (e.g. EEG in volts and MEG
+    in tesla, which one standardization or one covariance cannot treat together).
     """
     from mne import pick_types
+    from mne.defaults import DEFAULTS
 
     picks = pick_types(
         epochs.info,
@@ -134,6 +144,15 @@ def _data_channel_picks(owner: str, epochs: Any) -> np.ndarray:
             f"CSD), only channels of type {types}. {owner} processes the data channels and "
             "passes the others through; if some channels hold EEG, set their type, e.g. "
             "epochs.set_channel_types({'C3': 'eeg'})."
+        )
+    types = sorted({epochs.get_channel_types()[k] for k in picks})
+    units = {ch_type: DEFAULTS["si_units"].get(ch_type, "?") for ch_type in types}
+    if len(set(units.values())) > 1:
+        raise ValueError(
+            f"{owner}: the data channels of the Epochs are measured in different units "
+            f"({', '.join(f'{t}: {u}' for t, u in units.items())}), which {owner} cannot "
+            "process together. Process one kind of sensor at a time, e.g. "
+            f"{owner}().fit_transform(epochs.copy().pick({types[0]!r}))."
         )
     return picks
 
@@ -315,7 +334,7 @@ class EpochsToArray(_BaseEEGTransformer):
         self._check_params()
         eeg = self._validate(X, reset=False)
         if eeg.epochs is not None:
-            data = eeg.epochs.get_data(units=_get_data_units(self.units))
+            data = eeg.epochs.get_data(units=_get_data_units(self.units, eeg.epochs))
             return np.ascontiguousarray(data, dtype=np.float64)
         return _restore_ndim(eeg.data.copy(), eeg.was_2d)
 
@@ -805,8 +824,9 @@ class ExponentialStandardizer(_BaseEEGTransformer):
     For Epochs only the data channels are standardized: EEG, MEG, sEEG, ECoG, DBS, fNIRS and
     CSD channels (bad ones included), the channels ``epochs.pick("data")`` keeps. Their
     standardized (unit-free) values replace their signal; the other channels (EOG, ECG, EMG,
-    stim, misc, ...) are passed through unchanged. Epochs without data channels are an
-    error. Every channel of an array is a data channel.
+    stim, misc, ...) are passed through unchanged. Epochs without data channels, or with data
+    channels in different units (EEG in volts and MEG in tesla), are an error: process one
+    kind of sensor at a time. Every channel of an array is a data channel.
 
     Examples
     --------
@@ -849,7 +869,7 @@ class ExponentialStandardizer(_BaseEEGTransformer):
 
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
         picks = _data_channel_picks("ExponentialStandardizer", epochs)
-        data = epochs.get_data(picks=picks, units=_get_data_units("uV"))
+        data = epochs.get_data(picks=picks, units=_get_data_units("uV", epochs))
         return _replace_epochs_data(epochs, self._standardize(data), picks)
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
@@ -948,7 +968,8 @@ class EuclideanAligner(_BaseEEGTransformer):
     For Epochs only the data channels are aligned: EEG, MEG, sEEG, ECoG, DBS, fNIRS and CSD
     channels (bad ones included), the channels ``epochs.pick("data")`` keeps. The references
     are computed from them alone, and the other channels (EOG, ECG, EMG, stim, misc, ...)
-    are passed through unchanged. Epochs without data channels are an error. Every channel
+    are passed through unchanged. Epochs without data channels, or with data channels in
+    different units (EEG in volts and MEG in tesla), are an error. Every channel
     of an array is a data channel, so with ``reference="fit"`` give :meth:`transform` the
     same kind of input as :meth:`fit` when the Epochs have other channels.
 

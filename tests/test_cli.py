@@ -108,7 +108,7 @@ def test_interrupt_keeps_results_and_says_how_to_resume(tmp_path, monkeypatch, c
 
     monkeypatch.setattr(evaluation, "run_comparison", interrupted)
     assert main(["compare", "--models", "mdm", *TINY, "--out", str(tmp_path)]) == 130
-    assert f"rerun with --out {tmp_path} to resume" in capsys.readouterr().err
+    assert f"No fit had finished; rerun with --out {tmp_path} to resume" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -135,6 +135,7 @@ def test_out_must_be_a_folder_and_n_splits_at_least_two(tmp_path, capsys):
     for argv, message in [
         (["--out", str(afile)], f"--out {afile} is a file; pass a folder"),
         (["--n-splits", "1", "--out", str(tmp_path / "x")], "--n-splits must be >= 2"),
+        (["--out", str(afile / "run")], f"--out {afile / 'run'} ({afile}) is a file"),
     ]:
         with pytest.raises(SystemExit) as exit_info:
             main(["compare", "--models", "mdm", *argv])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import mne
 import numpy as np
@@ -490,3 +491,53 @@ def test_batch_size_one_with_single_sample_trials_is_a_clear_error():
     X = np.random.default_rng(0).standard_normal((10, 3))
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="use batch_size >= 2"):
         Conv2DEEGClassifier(max_epochs=1, batch_size=1).fit(X, np.repeat([0, 1], 5))
+
+
+class _AdamWithKwargs(torch.optim.Adam):
+    """An optimizer that forwards its keyword arguments (weight_decay among them)."""
+
+    def __init__(self, params, lr=1e-3, **kwargs):
+        super().__init__(params, lr=lr, **kwargs)
+
+
+def test_optimizer_forwarding_kwargs_gets_the_weight_decay(easy):
+    clf = Conv2DEEGClassifier(
+        max_epochs=1, optimizer=_AdamWithKwargs, weight_decay=0.25, random_state=0
+    ).fit(*easy)
+    assert clf.net_.optimizer_.param_groups[0]["weight_decay"] == 0.25
+
+
+def test_ctrl_c_during_training_stops_fit_and_leaves_it_unfitted(easy, monkeypatch):
+    """skorch swallows KeyboardInterrupt in fit; the estimators pass it on."""
+    from sktime_eeg.nn import ShallowNet
+
+    X, y = easy
+    clf = Conv2DEEGClassifier(max_epochs=20, random_state=0).fit(X, y)
+    calls = []
+    forward = ShallowNet.forward
+
+    def interrupted_on_third_batch(self, x):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return forward(self, x)
+
+    monkeypatch.setattr(ShallowNet, "forward", interrupted_on_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert len(calls) == 3
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_read_only_input_is_predicted_without_warnings(easy, tmp_path):
+    X, y = easy
+    clf = Conv2DEEGClassifier(max_epochs=1, random_state=0).fit(X, y)
+    for dtype in (np.float32, np.float64):
+        path = tmp_path / f"X_{np.dtype(dtype).name}.npy"
+        np.save(path, X.astype(dtype))
+        read_only = np.load(path, mmap_mode="r")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            proba = clf.predict_proba(read_only)
+        np.testing.assert_allclose(proba, clf.predict_proba(X.astype(dtype)), atol=1e-6)

@@ -748,8 +748,8 @@ def test_layer_activations_errors_list_the_valid_layers(tiny_models, mu_data):
     *_, X_test, _, _ = mu_data
     with pytest.raises(
         ValueError,
-        match=r"Unknown layer 'conv' for ShallowNet; valid layers are: 'stem', 'stem.conv', "
-        r"'bnorm', 'pool', 'drop', 'classifier'\.",
+        match=r"Unknown layer 'conv' for ShallowNet; valid layers are: 'stem', 'bnorm', 'pool', "
+        r"'drop', 'classifier'\.",
     ):
         layer_activations(conv2d, X_test[:4], "conv")
     with pytest.raises(ValueError, match="layer is empty"):

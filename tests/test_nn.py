@@ -98,6 +98,9 @@ def test_inference_folds_batch_norm_into_the_2d_stem_with_the_same_outputs():
     x = torch.randn(16, 22, 200)
     for _ in range(3):  # running statistics away from their initial values
         net(x)
+    with torch.no_grad():  # a learned scale and shift, not batch norm's initial 1 and 0
+        net.bnorm.weight.uniform_(0.5, 2.0)
+        net.bnorm.bias.uniform_(-1.0, 1.0)
     net.eval()
     with torch.no_grad():
         assert net._can_fold_batch_norm()
@@ -121,3 +124,7 @@ def test_inference_folds_batch_norm_into_the_2d_stem_with_the_same_outputs():
     with torch.no_grad():
         assert not net._can_fold_batch_norm()
         torch.testing.assert_close(net(x), reference, rtol=0, atol=0)
+    net.fold_batch_norm = True
+    net.bnorm.train()  # a batch norm in training mode uses batch statistics: no folding
+    with torch.no_grad():
+        assert not net._can_fold_batch_norm()

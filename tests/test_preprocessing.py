@@ -452,12 +452,11 @@ def test_exponential_standardizer_accepts_numpy_integers(X_uv):
     "transformer", [ExponentialStandardizer(init_block_size=100), EuclideanAligner()], ids=repr
 )
 def test_only_mne_data_channels_are_processed(transformer, X_uv):
-    """The processed channels are those epochs.pick("data") keeps: MEG and bad EEG included,
-    EOG and stim not. (The magnetometer has EEG-like values here, as EuclideanAligner's
-    rank check compares the eigenvalues of the whole covariance.)"""
+    """The processed channels are those epochs.pick("data") keeps: sEEG and bad EEG included,
+    EOG and stim not."""
     rng = np.random.default_rng(8)
-    names = ["C3", "Cz", "C4", "MEG1", "EOG", "STI"]
-    info = mne.create_info(names, SFREQ, ch_types=["eeg", "eeg", "eeg", "mag", "eog", "stim"])
+    names = ["C3", "Cz", "C4", "SEEG1", "EOG", "STI"]
+    info = mne.create_info(names, SFREQ, ch_types=["eeg", "eeg", "eeg", "seeg", "eog", "stim"])
     info["bads"] = ["Cz"]
     extra = rng.standard_normal((8, 3, 500)) * np.array([2e-5, 5e-5, 0.0])[:, None]
     epochs = mne.EpochsArray(np.concatenate([X_uv * 1e-6, extra], axis=1), info, verbose=False)
@@ -466,8 +465,32 @@ def test_only_mne_data_channels_are_processed(transformer, X_uv):
     changed = [
         name for k, name in enumerate(names) if not np.array_equal(after[:, k], before[:, k])
     ]
-    assert changed == epochs.copy().pick("data").ch_names == ["C3", "Cz", "C4", "MEG1"]
+    assert changed == epochs.copy().pick("data").ch_names == ["C3", "Cz", "C4", "SEEG1"]
     np.testing.assert_array_equal(after[:, 4:], before[:, 4:])
+
+
+@pytest.mark.parametrize("transformer", [ExponentialStandardizer(), EuclideanAligner()], ids=repr)
+def test_data_channels_in_different_units_are_an_error(transformer, X_uv):
+    info = mne.create_info(["C3", "Cz", "MEG1"], SFREQ, ch_types=["eeg", "eeg", "mag"])
+    data = np.concatenate([X_uv[:, :2] * 1e-6, X_uv[:, 2:3] * 1e-13], axis=1)
+    epochs = mne.EpochsArray(data, info, verbose=False)
+    name = type(transformer).__name__
+    with pytest.raises(
+        ValueError,
+        match=rf"{name}: the data channels of the Epochs are measured in different units "
+        rf"\(eeg: V, mag: T\).*{name}\(\)\.fit_transform\(epochs\.copy\(\)\.pick\('eeg'\)\)",
+    ):
+        transformer.fit_transform(epochs)
+    np.testing.assert_array_equal(epochs.get_data(), data)
+
+
+def test_epochs_to_array_in_volts_needs_volt_channels(X_uv):
+    info = mne.create_info(["MEG1", "MEG2"], SFREQ, ch_types=["mag", "mag"])
+    epochs = mne.EpochsArray(X_uv[:, :2] * 1e-13, info, verbose=False)
+    with pytest.raises(ValueError, match="uV is not a valid unit for mag"):
+        EpochsToArray().fit_transform(epochs)
+    in_tesla = EpochsToArray(units=None).fit_transform(epochs)
+    np.testing.assert_array_equal(in_tesla, epochs.get_data())
 
 
 @pytest.mark.parametrize("transformer", [ExponentialStandardizer(), EuclideanAligner()], ids=repr)

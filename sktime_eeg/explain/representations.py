@@ -11,6 +11,7 @@ import torch
 from scipy import stats
 from scipy.spatial.distance import pdist, squareform
 
+from ..nn.stems import SpatioTemporalStem
 from ._network import fitted_network, standardized_input
 
 __all__ = [
@@ -24,7 +25,14 @@ __all__ = [
 
 
 def _layer_names(module: torch.nn.Module) -> list[str]:
-    return [name for name, _ in module.named_modules() if name]
+    """Named submodules that run in ``forward``, so that a hook on them sees an output."""
+    # The 2D stem applies its ``conv`` weights through a functional call: ``conv`` never runs.
+    skipped = {
+        f"{name}.conv" if name else "conv"
+        for name, submodule in module.named_modules()
+        if isinstance(submodule, SpatioTemporalStem)
+    }
+    return [name for name, _ in module.named_modules() if name and name not in skipped]
 
 
 def layer_activations(
@@ -102,10 +110,11 @@ def layer_activations(
     was_training = module.training
     # Every layer runs on its own (no batch norm folded into the stem at inference), so the
     # activations do not depend on which layers are asked for.
-    folding = getattr(module, "fold_batch_norm", None)
+    folds = hasattr(module, "_can_fold_batch_norm")  # ShallowNet, also pickled before the flag
+    folding = vars(module).get("fold_batch_norm", True)
     try:
         module.eval()
-        if folding is not None:
+        if folds:
             module.fold_batch_norm = False
         with torch.no_grad():
             for start in range(0, data.shape[0], batch_size):
@@ -114,7 +123,7 @@ def layer_activations(
         for handle in handles:
             handle.remove()
         module.train(was_training)
-        if folding is not None:
+        if folds:
             module.fold_batch_norm = folding
     result = {name: np.concatenate(chunks) for name, chunks in outputs.items()}
     return result[names[0]] if single else result

@@ -119,6 +119,7 @@ class ShallowNet(nn.Module):
         return (
             getattr(self, "fold_batch_norm", True)
             and not self.training
+            and not self.bnorm.training
             and not torch.is_grad_enabled()
             and isinstance(self.stem, SpatioTemporalStem)
             and self.bnorm.running_var is not None
