@@ -303,18 +303,26 @@ def check_real(
         )
 
 
-def check_groups(groups: Any, n_trials: int) -> np.ndarray | None:
+def check_groups(
+    groups: Any,
+    n_trials: int,
+    owner: str = "",
+    *,
+    what: str = "label (e.g. subject or session)",
+) -> np.ndarray | None:
     """Group labels (subject, session, ...) as a 1D array of one label per trial, or None.
 
-    Raises a ``ValueError`` when the shape does not match ``n_trials``.
+    Raises a ``ValueError`` naming ``owner`` and ``what`` a label is when the shape does not
+    match ``n_trials``.
     """
     if groups is None:
         return None
     groups = np.asarray(groups)
     if groups.ndim != 1 or groups.shape[0] != n_trials:
+        prefix = f"{owner}: " if owner else ""
         raise ValueError(
-            f"groups must hold one label (e.g. subject or session) per trial, shape "
-            f"({n_trials},); got shape {groups.shape}."
+            f"{prefix}groups must hold one {what} per trial, shape ({n_trials},); got shape "
+            f"{groups.shape}."
         )
     return groups
 

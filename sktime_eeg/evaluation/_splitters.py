@@ -21,7 +21,7 @@ from sklearn.model_selection import (
 )
 from sklearn.utils.validation import _num_samples
 
-from .._validation import as_python_scalar
+from .._validation import as_python_scalar, check_groups
 
 __all__ = ["CrossSessionSplit", "CrossSubjectSplit", "WithinSessionSplit"]
 
@@ -34,13 +34,7 @@ def _labels(groups: Any, n_trials: int, owner: str, what: str) -> np.ndarray:
             f"groups=epochs.metadata[{what!r}] or compare(..., groups={what!r}) for Epochs "
             "with that metadata column."
         )
-    groups = np.asarray(groups)
-    if groups.ndim != 1 or groups.shape[0] != n_trials:
-        raise ValueError(
-            f"{owner}: groups must hold one {what} label per trial, shape ({n_trials},); got "
-            f"shape {groups.shape}."
-        )
-    return groups
+    return check_groups(groups, n_trials, owner, what=f"{what} label")
 
 
 def _n_trials(X: Any, y: Any, owner: str) -> int:
