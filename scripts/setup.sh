@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create ./.venv (if missing) and install sktime_eeg with its test, docs, dask and moabb extras.
+# Create ./.venv (if missing) and install sktime_eeg with its test, docs, dask, moabb and deploy extras.
 # torch is pinned here to the 2.13.0 build (on the project's CI machines a local CPU wheel;
 # elsewhere PyPI's); the package itself only asks for torch>=2.2.
 set -euo pipefail
@@ -10,5 +10,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
-.venv/bin/python -m pip install --quiet -e ".[test,docs,dask,moabb]"
+.venv/bin/python -m pip install --quiet -e ".[test,docs,dask,moabb,deploy]"
 echo "sktime_eeg installed in $(pwd)/.venv"
