@@ -1,24 +1,14 @@
-"""Shared test helpers: the repository root on sys.path (for ``benchmarks.local_data``) and
-skips for tests that need the recorded EEG in ``../shared/data``."""
+"""pytest set-up: one thread per xdist worker and the shared fixtures. Helpers that test
+modules import live in ``helpers.py``."""
 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
+from helpers import make_easy_data
 from threadpoolctl import threadpool_limits
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.local_data import shared_data_dir  # noqa: E402
-
-SHARED_DATA = shared_data_dir()
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # pytest -n N runs N workers: one thread each avoids oversubscribing the cores, which
@@ -27,27 +17,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     threadpool_limits(1)
 
 
-def require_shared_data(subdir: str) -> Path:
-    """Path of ``../shared/data/<subdir>``, or skip the calling test with the reason."""
-    if SHARED_DATA is None or not (SHARED_DATA / subdir).is_dir():
-        pytest.skip(
-            f"needs recorded EEG in ../shared/data/{subdir} (absent on this machine; set "
-            "SKTIME_EEG_SHARED_DATA to its folder)"
-        )
-    return SHARED_DATA / subdir
-
-
-def make_easy_data(n_trials=60, n_channels=3, n_times=100, seed=0):
-    """Class "b" carries a 10-cycle oscillation on channel 0, class "a" does not."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_trials, n_channels, n_times))
-    y = np.array(["a", "b"] * (n_trials // 2))
-    t = np.arange(n_times) / n_times
-    X[y == "b", 0] += 2.5 * np.sin(2 * np.pi * 10 * t + rng.uniform(0, 6, ((y == "b").sum(), 1)))
-    return X, y
-
-
 @pytest.fixture(scope="session")
 def easy():
-    """60 trials x 3 channels x 100 samples of :func:`make_easy_data` (do not modify)."""
+    """60 trials x 3 channels x 100 samples of :func:`helpers.make_easy_data` (do not modify)."""
     return make_easy_data()

@@ -159,7 +159,7 @@ EXPECTED_BCI_IV_2B_S4 = {
 
 @pytest.fixture(scope="module")
 def bci_iv_2b_subject_4():
-    from conftest import require_shared_data
+    from helpers import require_shared_data
 
     require_shared_data("bnci2014_004")
     from benchmarks.local_data import load_bnci2014_004

@@ -158,7 +158,7 @@ def test_cross_session_on_simulated_data_trains_on_session_1(tmp_path):
 def test_compare_on_bci_iv_2b_through_an_epochs_file(tmp_path, capsys):
     """BCI IV 2b subject 4 exported by the benchmarks helper to an MNE epochs file, run with
     --dataset epochs, sessions 1-3 -> 4-5."""
-    from conftest import require_shared_data
+    from helpers import require_shared_data
 
     require_shared_data("bnci2014_004")
     from benchmarks.local_data import load_bnci2014_004_epochs
@@ -178,7 +178,7 @@ def test_compare_on_bci_iv_2b_through_an_epochs_file(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_compare_on_physionet_eegmmidb(tmp_path):
-    from conftest import require_shared_data
+    from helpers import require_shared_data
 
     path = require_shared_data("eegmmidb")
     argv = ["compare", "--dataset", "physionet", "--data-path", str(path), "--models", "csp-lda"]

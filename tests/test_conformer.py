@@ -302,7 +302,7 @@ def test_real_data_bnci2014_004_subject4_and_fold():
 
     A 1D-stem model with 2 encoder layers, then its fold: same predictions, same accuracy.
     """
-    from conftest import require_shared_data
+    from helpers import require_shared_data
 
     require_shared_data("bnci2014_004")
     from benchmarks.local_data import load_bnci2014_004

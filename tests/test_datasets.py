@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
-from conftest import require_shared_data
+from helpers import require_shared_data
 from mne.decoding import CSP
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.model_selection import ShuffleSplit, cross_val_score

@@ -9,7 +9,7 @@ import mne
 import numpy as np
 import pytest
 import torch
-from conftest import make_easy_data
+from helpers import make_easy_data
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
@@ -414,7 +414,7 @@ def test_fold_returns_an_equivalent_fitted_conv2d(easy):
 # -- real data -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def bnci_subject4():
-    from conftest import require_shared_data
+    from helpers import require_shared_data
 
     require_shared_data("bnci2014_004")
     from benchmarks.local_data import load_bnci2014_004

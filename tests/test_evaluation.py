@@ -669,7 +669,7 @@ def test_run_comparison_checks_every_subject_before_the_first_fit(simulated, tmp
 def test_compare_on_bci_iv_2b_train_to_evaluation_sessions():
     """BCI IV 2b subject 4, sessions 1-3 -> 4-5: the Riemannian baseline and a short CNN
     training are far above chance on the same fold."""
-    from conftest import require_shared_data
+    from helpers import require_shared_data
 
     require_shared_data("bnci2014_004")
     from benchmarks.local_data import load_bnci2014_004
