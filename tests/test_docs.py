@@ -1,5 +1,6 @@
 """The Sphinx site builds without a single warning (API reference, user guide, gallery pages)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,11 @@ def test_docs_build_without_warnings(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        # Document this checkout's package, whatever `pip install -e` pointed at.
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
     )
     assert result.returncode == 0, result.stderr[-5000:]
     assert (tmp_path / "html" / "generated" / "sktime_eeg.Conv2DEEGClassifier.html").exists()
