@@ -75,7 +75,7 @@ def decision_json(decision: Decision, classes: Any) -> str:
     """One decision as the JSON text published on the marker stream.
 
     Keys: ``label``, ``proba`` (``{class: probability}``, classes as strings), ``sample``,
-    ``time``.
+    ``time`` (null when unknown).
     """
     label = decision.label.item() if isinstance(decision.label, np.generic) else decision.label
     return json.dumps(
@@ -86,7 +86,7 @@ def decision_json(decision: Decision, classes: Any) -> str:
                 for c, p in zip(np.asarray(classes).tolist(), decision.proba, strict=True)
             },
             "sample": decision.sample,
-            "time": decision.time,
+            "time": decision.time if np.isfinite(decision.time) else None,
         }
     )
 
