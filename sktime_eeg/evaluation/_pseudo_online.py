@@ -438,7 +438,9 @@ def pseudo_online(
     )
 
 
-def plot_pseudo_online(result: PseudoOnlineResult, ax: Any = None) -> Any:
+def plot_pseudo_online(
+    result: PseudoOnlineResult, ax: Any = None, *, min_fraction: float = 0.5
+) -> Any:
     """Plot accuracy against time since the cue, with chance and the window length marked.
 
     Parameters
@@ -447,6 +449,9 @@ def plot_pseudo_online(result: PseudoOnlineResult, ax: Any = None) -> Any:
         From :func:`pseudo_online`.
     ax : matplotlib Axes or None, default=None
         Where to draw; a new figure when None.
+    min_fraction : float, default=0.5
+        Times since the cue reached by fewer than this fraction of the trials (e.g. past the
+        end of the shorter trials) are left out, as their accuracy rests on a few decisions.
 
     Returns
     -------
@@ -457,6 +462,7 @@ def plot_pseudo_online(result: PseudoOnlineResult, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
     curve = result.accuracy_by_time
+    curve = curve[curve["n"] >= min_fraction * curve["n"].max()]
     ax.plot(curve["time_since_cue"], curve["accuracy"], marker=".", label="decisions")
     ax.axhline(1.0 / len(result.classes), color="gray", ls="--", label="chance")
     ax.axvline(result.window / result.sfreq, color="gray", ls=":", label="first window inside")
