@@ -454,3 +454,68 @@ def test_stream_command_parses_and_reports_errors(tmp_path, capsys):
     assert "sktime-eeg stream: error:" in err and "none.onnx" in err
     buffer = io.StringIO()
     parser.print_help(buffer)
+
+
+def test_stream_units_are_converted_to_the_model_units():
+    from sktime_eeg.deploy._lsl import _unit_scale
+
+    assert _unit_scale("V", ["microvolts"] * 2, [-6, -6]) == pytest.approx(1e-6)
+    assert _unit_scale("uV", ["volts"] * 2, [0, 0]) == pytest.approx(1e6)
+    assert _unit_scale("uV", ["microvolts"] * 2, [-6, -6]) == 1.0
+    assert _unit_scale(None, ["microvolts"], [-6]) == 1.0  # unknown model units: as is
+    with pytest.warns(UserWarning, match="declares no channel units.*model's units \\(V\\)"):
+        assert _unit_scale("V", None, [0, 0]) == 1.0
+    with pytest.raises(ValueError, match="different units"):
+        _unit_scale("V", ["volts", "microvolts"], [0, -6])
+
+
+@pytest.mark.slow
+def test_live_stream_in_microvolts_is_decoded_in_volts(tmp_path):
+    _need("onnxruntime")
+    _lsl_or_skip()
+    import threading
+    import time
+
+    from mne_lsl.lsl import StreamInfo, StreamOutlet
+
+    from sktime_eeg.deploy import run_stream
+
+    X, y = make_easy_data(n_trials=40, n_channels=3, n_times=50)
+    X = X * 1e-5  # volts
+    clf = _small(Conv2DEEGClassifier, kernel_length=11, pool_length=20, pool_stride=5).fit(X, y)
+    path = export_onnx(
+        clf, tmp_path / "m.onnx", ch_names=["C3", "Cz", "C4"], sfreq=100.0, units="V"
+    )
+    signal_v = np.concatenate(list(X[:6]), axis=1)  # (3, 300) volts
+    name = f"uv-{uuid.uuid4().hex[:8]}"
+    info = StreamInfo(name, "EEG", 3, 100.0, "float64", name)
+    info.set_channel_names(["C4", "C3", "Cz"])  # another order: picked by name
+    info.set_channel_types("eeg")
+    info.set_channel_units("microvolts")
+    outlet = StreamOutlet(info, chunk_size=10)
+    order = [2, 0, 1]
+
+    def push():
+        outlet.wait_for_consumers(timeout=10.0)  # the decoder's inlet is open
+        time.sleep(0.2)
+        for start in range(0, 300, 10):
+            outlet.push_chunk(np.ascontiguousarray(signal_v[order, start : start + 10].T * 1e6))
+            time.sleep(0.02)
+
+    pusher = threading.Thread(target=push)
+    pusher.start()
+    report = run_stream(
+        path, name, step=10, max_samples=300, duration=15.0, keep_data=True, out=io.StringIO()
+    )
+    pusher.join()
+    assert report.extra["unit_scale"] == pytest.approx(1e-6)
+    assert report.ch_names == ["C3", "Cz", "C4"]
+    np.testing.assert_allclose(report.data, signal_v, rtol=1e-12, atol=0)
+    offline = sliding_window_predict(clf, signal_v, step=10)
+    assert [d.sample for d in report.decisions] == [d.sample for d in offline]
+    np.testing.assert_allclose(
+        np.stack([d.proba for d in report.decisions]),
+        np.stack([d.proba for d in offline]),
+        rtol=0,
+        atol=PARITY_ATOL,
+    )

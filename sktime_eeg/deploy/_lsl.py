@@ -12,6 +12,7 @@ import json
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,11 @@ class StreamReport:
     ch_names : list of str
         The channels decoded, in the model's order.
     data, timestamps : ndarray or None
-        All received samples of the decoded channels ``(n_channels, n_samples)`` and their
-        timestamps, when ``keep_data=True``.
+        All received samples of the decoded channels ``(n_channels, n_samples)``, in the
+        model's units (before the filter), and their timestamps, when ``keep_data=True``.
+    extra : dict
+        ``interrupted`` (stopped by Ctrl-C) and ``unit_scale`` (factor applied to the
+        received values).
     """
 
     decisions: list[Decision]
@@ -118,6 +122,36 @@ def _stream_picks(spec: Any, stream_names: list[str], source: str) -> np.ndarray
     return np.array([stream_names.index(name) for name in spec.ch_names])
 
 
+#: Powers of ten of the voltage units a model may declare (``units`` metadata).
+_VOLT_EXPONENTS = {"V": 0, "mV": -3, "uV": -6, "µV": -6, "nV": -9}
+
+
+def _unit_scale(model_units: str | None, stream_units: list | None, exponents: list[int]) -> float:
+    """Factor from the stream's values to the model's units (1.0 when it cannot be known).
+
+    ``stream_units`` is what the stream declares (``sinfo.get_channel_units()``, None when it
+    declares nothing) and ``exponents`` the power of ten of the decoded channels' units as
+    mne-lsl reads them (``info["chs"][i]["unit_mul"]``: -6 for microvolts).
+    """
+    if model_units not in _VOLT_EXPONENTS:
+        return 1.0
+    if stream_units is None:
+        warnings.warn(
+            f"run_stream: the stream declares no channel units; its values are taken to be in "
+            f"the model's units ({model_units}). If they are not, the decisions are wrong: "
+            "declare the units at the source (e.g. 'microvolts').",
+            UserWarning,
+            stacklevel=3,
+        )
+        return 1.0
+    if len(set(exponents)) != 1:
+        raise ValueError(
+            "run_stream: the decoded channels come in different units (powers of ten "
+            f"{sorted(set(exponents))}); stream them in one unit."
+        )
+    return float(10.0 ** (exponents[0] - _VOLT_EXPONENTS[model_units]))
+
+
 def run_stream(
     model: Any,
     source: str,
@@ -144,7 +178,10 @@ def run_stream(
         frequency (exported from Epochs or with ``sfreq=``), which the stream must have.
         With channel names, those channels are picked from the stream in the model's order
         (the stream may carry more); without, the stream must have exactly the model's
-        channel count.
+        channel count. When the model declares a voltage unit (``units``: ``"V"`` for
+        a model fitted on Epochs) and the stream declares its units (e.g. ``microvolts``),
+        the values are rescaled to the model's units (``report.extra["unit_scale"]``); a
+        stream without declared units is taken as is, with a warning.
     source : str
         Name of the LSL stream to decode.
     step : int, default=25
@@ -221,6 +258,14 @@ def run_stream(
                 f"trained at {spec.sfreq} Hz; resample at the source or retrain."
             )
         picks = _stream_picks(spec, list(stream.ch_names), source)
+        model_units = getattr(model, "units", None)
+        if model_units is None and getattr(model, "sfreq_", None) is not None:
+            model_units = "V"  # an estimator fitted on Epochs saw MNE's SI units
+        scale = _unit_scale(
+            model_units,
+            stream.sinfo.get_channel_units(),
+            [int(stream.info["chs"][i]["unit_mul"]) for i in picks],
+        )
         ch_names = [stream.ch_names[i] for i in picks]
         decoder = OnlineDecoder(model, step=step, filter=filter, sfreq=sfreq)
         if publish is not None:
@@ -233,7 +278,10 @@ def run_stream(
         chunks: list[tuple[np.ndarray, np.ndarray]] = []
 
         def collect(data: np.ndarray, timestamps: np.ndarray, info: Any):
-            chunks.append((data[:, picks].T.copy(), timestamps.copy()))
+            values = data[:, picks].T.astype(np.float64)
+            if scale != 1.0:
+                values *= scale
+            chunks.append((values, timestamps.copy()))
             return data, timestamps
 
         stream.add_callback(collect)
@@ -293,7 +341,7 @@ def run_stream(
         n_samples,
         sfreq,
         ch_names,
-        extra={"interrupted": interrupted},
+        extra={"interrupted": interrupted, "unit_scale": scale},
     )
     if keep_data and kept:
         report.data = np.concatenate([d for d, _ in kept], axis=1)
