@@ -519,3 +519,21 @@ def test_live_stream_in_microvolts_is_decoded_in_volts(tmp_path):
         rtol=0,
         atol=PARITY_ATOL,
     )
+
+
+def test_optional_dependencies_are_imported_only_when_used(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sktime_eeg, sktime_eeg.deploy, sktime_eeg.evaluation, "
+        "sktime_eeg.preprocessing\n"
+        "loaded = {'onnx', 'onnxruntime', 'mne_lsl'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    from helpers import ROOT
+
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if not installed
+    with pytest.raises(ImportError, match=r'onnxruntime.*pip install "sktime-eeg\[deploy\]"'):
+        load_onnx(tmp_path / "m.onnx")
