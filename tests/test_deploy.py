@@ -537,3 +537,38 @@ def test_optional_dependencies_are_imported_only_when_used(monkeypatch, tmp_path
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if not installed
     with pytest.raises(ImportError, match=r'onnxruntime.*pip install "sktime-eeg\[deploy\]"'):
         load_onnx(tmp_path / "m.onnx")
+
+
+@pytest.mark.slow
+def test_stream_command_decodes_a_live_stream(tmp_path, capsys):
+    _need("onnxruntime")
+    _lsl_or_skip()
+    import argparse
+
+    from mne_lsl.player import PlayerLSL
+
+    from sktime_eeg.deploy._cli import add_stream_command, run_stream_command
+
+    X, y = make_easy_data(n_trials=40, n_channels=3, n_times=50)
+    info = mne.create_info(["C3", "Cz", "C4"], 100.0, "eeg")
+    clf = _small(Conv2DEEGClassifier, kernel_length=11, pool_length=20, pool_stride=5)
+    clf.fit(mne.EpochsArray(X * 1e-5, info, verbose=False), y)
+    path = export_onnx(clf, tmp_path / "m.onnx")
+    raw = mne.io.RawArray(np.concatenate(list(X[:8]), axis=1) * 1e-5, info, verbose=False)
+    source = f"cli-{uuid.uuid4().hex[:8]}"
+    parser = argparse.ArgumentParser(prog="sktime-eeg")
+    add_stream_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["stream", "--model", str(path), "--source", source, "--duration", "3", "--step", "10"]
+    )
+    player = PlayerLSL(raw, chunk_size=10, n_repeat=np.inf, name=source).start()
+    try:
+        assert run_stream_command(args) == 0
+    finally:
+        player.stop()
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert len(lines) >= 10
+    time_, label, probabilities = lines[0].split("\t")
+    assert label in ("a", "b") and len(probabilities.split()) == 2
+    assert "decisions; latency from a window's last sample arriving to its decision: p50" in err

@@ -188,5 +188,9 @@ def test_pseudo_online_errors():
         pseudo_online(_PowerRatio(), runs, **{**kw, "event_id": {"left": "T1", "x": "T9"}})
     with pytest.raises(ValueError, match="2 events arrays for 3 runs"):
         pseudo_online(_PowerRatio(), runs, [np.zeros((1, 3), int)] * 2, **kw)
+    with pytest.raises(
+        TypeError, match="filter must be a sktime_eeg.preprocessing.StreamingFilter"
+    ):
+        pseudo_online(_PowerRatio(), runs, **kw, filter="8-30 Hz")
     with pytest.raises(TypeError, match="mne.io.Raw or a list"):
         pseudo_online(_PowerRatio(), np.zeros((3, 100)), **kw)

@@ -291,6 +291,14 @@ def pseudo_online(
     for name, value in (("window", window), ("step", step), ("train_step", train_step)):
         check_real(value, name, "pseudo_online", low=0.0, low_inclusive=False)
     check_real(tmin, "tmin", "pseudo_online", low=0.0)
+    from ..preprocessing._streaming import StreamingFilter
+
+    if filter is not None and not isinstance(filter, StreamingFilter):
+        raise TypeError(
+            "pseudo_online: filter must be a sktime_eeg.preprocessing.StreamingFilter (a causal "
+            "filter, e.g. StreamingFilter.from_bandpass(8.0, 30.0, sfreq, method='iir')) or "
+            f"None, got {type(filter).__name__}."
+        )
     check_real(threshold, "threshold", "pseudo_online", low=0.0, high=1.0)
     sfreqs = {float(r.info["sfreq"]) for r in runs}
     if len(sfreqs) != 1:
