@@ -359,6 +359,20 @@ def test_online_decoder_errors():
     assert [d.time for d in decoder.reset().update(np.zeros((3, 25)))] == [0.19, 0.24]
 
 
+def test_online_decoder_with_a_pipeline_needs_the_window():
+    from sktime_eeg.baselines import make_csp_lda
+
+    X, y = make_easy_data(n_trials=40, n_channels=3, n_times=100)
+    pipe = make_csp_lda(n_components=2).fit(X, y)
+    with pytest.raises(ValueError, match="does not say its window length.*give window="):
+        OnlineDecoder(pipe)
+    data = np.random.default_rng(0).standard_normal((3, 400))
+    offline = sliding_window_predict(pipe, data, window=100, step=20)
+    decoder = OnlineDecoder(pipe, window=100, step=20)
+    _assert_same(_decode_in_chunks(decoder, data, [30, 150, 151]), offline, exact=False)
+    assert len(offline) == 16
+
+
 # -- live decoding over LSL -----------------------------------------------------------------
 def _lsl_or_skip():
     _need("mne_lsl")

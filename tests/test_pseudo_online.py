@@ -62,6 +62,53 @@ class _PowerRatio(ClassifierMixin, BaseEstimator):
         return np.column_stack([1 - p, p])
 
 
+class _PowerWithRest(ClassifierMixin, BaseEstimator):
+    """Deterministic 3-class stand-in: rest when neither side carries extra power."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        X = X.get_data() if hasattr(X, "get_data") else np.asarray(X)
+        rest = X[np.asarray(y) == "rest"]
+        self.reference_ = np.log((rest**2).mean(axis=(0, 2)))
+        return self
+
+    def predict_proba(self, X):
+        X = np.asarray(X)
+        excess = np.log((X**2).mean(axis=2)) - self.reference_  # (n, 3)
+        scores = {"left": 4 * excess[:, 0], "right": 4 * excess[:, 2], "rest": np.full(len(X), 1.0)}
+        z = np.column_stack([scores[c] for c in self.classes_])
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+
+def test_pseudo_online_with_a_rest_class():
+    kw = dict(
+        event_id={"left": "T1", "right": "T2"},
+        rest_id="T0",
+        train_runs=[0, 1],
+        test_runs=[2],
+        threshold=0.6,
+    )
+    result = pseudo_online(_PowerWithRest(), _runs(), rest_class=True, **kw)
+    assert result.classes.tolist() == ["left", "rest", "right"]
+    assert result.task_classes.tolist() == ["left", "right"]
+    frame = result.decisions
+    assert not frame.loc[frame["predicted"] == "rest", "active"].any()
+    rest = frame[(frame["cue"] == "rest") & frame["inside"]]
+    assert (rest["predicted"] == "rest").mean() > 0.8
+    assert result.false_activations == int(rest["active"].sum())
+    assert result.trial_accuracy == 1.0 and result.itr_bits_per_trial == 1.0  # over 2 classes
+    assert set(result.trials["predicted"]) == {"left", "right"}
+    # Classifiers other than the networks are fitted on the arrays they will decode (volts):
+    # a CSP + LDA baseline, whose first step would turn Epochs into microvolts.
+    from sktime_eeg.baselines import make_csp_lda
+
+    baseline = pseudo_online(make_csp_lda(n_components=2), _runs(), **kw)
+    assert baseline.trial_accuracy == 1.0
+    with pytest.raises(ValueError, match="needs their marker: set rest_id"):
+        pseudo_online(_PowerWithRest(), _runs(), rest_class=True, **{**kw, "rest_id": None})
+
+
 def test_wolpaw_itr_values():
     assert wolpaw_itr(1.0, 2) == 1.0
     assert wolpaw_itr(1.0, 4) == 2.0

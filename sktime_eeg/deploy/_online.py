@@ -49,7 +49,7 @@ class Decision(NamedTuple):
 
 class _ModelSpec(NamedTuple):
     n_channels: int | None
-    n_times: int
+    n_times: int | None
     sfreq: float | None
     ch_names: list[str] | None
     classes: np.ndarray
@@ -64,14 +64,9 @@ def _model_spec(model: Any, owner: str) -> _ModelSpec:
             f"{type(model).__name__}. Fit it first, or load the exported .onnx file."
         )
     n_times = getattr(model, "n_times", getattr(model, "n_times_", None))
-    if n_times is None:
-        raise TypeError(
-            f"{owner}: {type(model).__name__} does not say its window length (n_times or "
-            "n_times_); pass a fitted sktime_eeg classifier or a load_onnx model."
-        )
     return _ModelSpec(
         getattr(model, "n_channels", getattr(model, "n_channels_", None)),
-        int(n_times),
+        None if n_times is None else int(n_times),
         getattr(model, "sfreq", getattr(model, "sfreq_", None)),
         getattr(model, "ch_names", getattr(model, "ch_names_", None)),
         np.asarray(model.classes_),
@@ -81,6 +76,13 @@ def _model_spec(model: Any, owner: str) -> _ModelSpec:
 def _check_window(spec: _ModelSpec, window: int | None, step: int, owner: str) -> int:
     check_positive_int(window, "window", owner, allow_none=True)
     check_positive_int(step, "step", owner)
+    if spec.n_times is None:  # any classifier of fixed-length windows (e.g. a pipeline)
+        if window is None:
+            raise ValueError(
+                f"{owner}: the model does not say its window length (n_times or n_times_); "
+                "give window=<samples per window the model was trained on>."
+            )
+        return window
     if window is None:
         return spec.n_times
     if window != spec.n_times:
@@ -184,11 +186,13 @@ class OnlineDecoder:
     Parameters
     ----------
     model : fitted classifier or ONNXModel
-        A fitted sktime_eeg classifier or a model from :func:`load_onnx`; its
-        ``predict_proba`` is called on windows ``(n_windows, n_channels, window)`` (float64,
-        in the units it was trained on).
+        A fitted sktime_eeg classifier or a model from :func:`load_onnx` (or any fitted
+        classifier with ``predict_proba`` and ``classes_`` taking arrays ``(n, C, T)``, e.g.
+        a pipeline of :mod:`sktime_eeg.baselines`); its ``predict_proba`` is called on
+        windows ``(n_windows, n_channels, window)`` (float64, in the units it was trained on).
     window : int or None, default=None
-        Window length in samples; must equal the model's ``n_times`` (None takes it).
+        Window length in samples; must equal the model's ``n_times`` (None takes it; required
+        for models that do not state it).
     step : int, default=25
         Samples between two decisions (25 at 250 Hz: 10 decisions per second).
     filter : StreamingFilter or None, default=None

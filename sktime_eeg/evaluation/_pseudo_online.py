@@ -66,7 +66,8 @@ class PseudoOnlineResult:
         segment, ``"rest"``, or None before the first cue), ``trial`` (segment number within
         the run), ``time_since_cue`` (s from the segment's cue to the window's last sample),
         ``inside`` (whether the whole window lies in the segment), ``predicted``,
-        ``confidence`` (highest probability), ``active`` (``confidence >= threshold``),
+        ``confidence`` (highest probability), ``active`` (``confidence >= threshold``, and
+        not a ``"rest"`` prediction),
         ``correct`` (task segments), and ``proba_<class>``.
     accuracy_by_time : pandas.DataFrame
         For task segments: ``time_since_cue`` (s), ``accuracy`` (fraction of decisions equal
@@ -79,7 +80,7 @@ class PseudoOnlineResult:
     trial_accuracy : float
         Fraction of trials whose trial-level prediction is correct.
     itr_bits_per_trial, itr_bits_per_min : float
-        Wolpaw information transfer rate for ``trial_accuracy`` over ``n_classes``, per trial
+        Wolpaw information transfer rate for ``trial_accuracy`` over the task classes, per trial
         and per minute at ``seconds_per_selection``.
     seconds_per_selection : float
         Mean time between consecutive task cues in the test runs (trial plus rest).
@@ -93,7 +94,9 @@ class PseudoOnlineResult:
     threshold : float
         Probability from which a decision counts as an activation (a command sent).
     classes : ndarray
-        The classes of the fitted estimator.
+        The classes of the fitted estimator (``"rest"`` included with ``rest_class``).
+    task_classes : ndarray
+        The cued classes (``classes`` without ``"rest"``).
     estimator : estimator
         The estimator fitted on the training runs.
     window, step : int
@@ -114,6 +117,7 @@ class PseudoOnlineResult:
     rest_active_fraction: float
     threshold: float
     classes: np.ndarray
+    task_classes: np.ndarray
     estimator: Any
     window: int
     step: int
@@ -126,7 +130,7 @@ class PseudoOnlineResult:
             "trial_accuracy": self.trial_accuracy,
             "decision_accuracy": float(
                 self.decisions.loc[
-                    self.decisions["inside"] & self.decisions["cue"].isin(list(self.classes)),
+                    self.decisions["inside"] & self.decisions["cue"].isin(list(self.task_classes)),
                     "correct",
                 ].mean()
             ),
@@ -204,6 +208,7 @@ def pseudo_online(
     train_step: float = 0.25,
     filter: Any = None,
     threshold: float = 0.7,
+    rest_class: bool = False,
     picks: Any = "eeg",
 ) -> PseudoOnlineResult:
     """Train on cued trials of some runs, then decode other runs continuously.
@@ -211,8 +216,12 @@ def pseudo_online(
     Parameters
     ----------
     estimator : classifier
-        Unfitted scikit-learn classifier taking ``mne.Epochs`` or ``(n, C, T)`` arrays (e.g.
-        a :class:`~sktime_eeg.Conv2DEEGClassifier`); a clone is fitted.
+        Unfitted scikit-learn classifier of ``(n, C, T)`` windows with ``predict_proba``
+        (e.g. a :class:`~sktime_eeg.Conv2DEEGClassifier`, or a baseline of
+        :mod:`sktime_eeg.baselines`); a clone is fitted on the training windows. The
+        sktime_eeg networks get them as ``mne.Epochs`` (so they record ``ch_names_`` and
+        ``sfreq_``, which :func:`~sktime_eeg.deploy.export_onnx` stores), other classifiers
+        as float64 arrays in volts -- the form every decision is then made on.
     raw : mne.io.Raw or list of mne.io.Raw
         The runs, continuous.
     events : list of ndarray or None, default=None
@@ -240,6 +249,10 @@ def pseudo_online(
         A decision is *active* (a command would be sent) when its highest class probability
         reaches this value. Used for the time to first correct decision and for false
         activations during rest.
+    rest_class : bool, default=False
+        Also train on the rest periods, as a class labelled ``"rest"`` (needs ``rest_id``),
+        so that the decoder can answer "no command". A decision predicting ``"rest"`` is
+        never active; trial-level predictions and the ITR are over the task classes.
     picks : str or list, default="eeg"
         Channels used (:meth:`mne.io.Raw.pick`).
 
@@ -300,6 +313,16 @@ def pseudo_online(
             f"None, got {type(filter).__name__}."
         )
     check_real(threshold, "threshold", "pseudo_online", low=0.0, high=1.0)
+    if rest_class and rest_id is None:
+        raise ValueError(
+            "pseudo_online: rest_class=True trains on the rest periods, so it needs their "
+            "marker: set rest_id (e.g. rest_id='T0')."
+        )
+    if rest_class and "rest" in event_id:
+        raise ValueError(
+            "pseudo_online: with rest_class=True the rest periods are the class 'rest'; rename "
+            "the task class 'rest' in event_id."
+        )
     sfreqs = {float(r.info["sfreq"]) for r in runs}
     if len(sfreqs) != 1:
         raise ValueError(
@@ -336,21 +359,29 @@ def pseudo_online(
         cues = _cues(runs[i], None if events is None else events[i], markers, i)
         ends = [c[0] for c in cues[1:]] + [data.shape[1]]
         for (onset, key), end in zip(cues, ends, strict=True):
-            if key is rest_key:
+            if key is rest_key and not rest_class:
                 continue
             for start in range(onset + n_tmin, end - n_window + 1, n_train_step):
                 X.append(data[:, start : start + n_window])
-                y.append(key)
+                y.append("rest" if key is rest_key else key)
     if len(set(y)) < 2:
         raise ValueError(
             f"pseudo_online: the training runs give {len(X)} windows of {len(set(y))} class(es);"
             " need at least two classes. Check event_id, tmin and window against the trial "
             "length."
         )
-    info = mne.create_info(ch_names, sfreq, "eeg")
-    epochs = mne.EpochsArray(np.stack(X), info, verbose=False)
-    fitted = clone(estimator).fit(epochs, np.asarray(y))
+    from .._base import BaseEEGClassifier
+
+    X = np.stack(X)
+    if isinstance(estimator, BaseEEGClassifier):
+        # The networks standardize, so Epochs (volts) and arrays give the same model; Epochs
+        # make it carry the channel names and sampling frequency (for export_onnx).
+        X = mne.EpochsArray(X, mne.create_info(ch_names, sfreq, "eeg"), verbose=False)
+    # Other classifiers are fitted on the arrays their decisions will be made on (volts);
+    # Epochs could be converted to other units by their first step (e.g. EpochsToArray).
+    fitted = clone(estimator).fit(X, np.asarray(y))
     classes = np.asarray(fitted.classes_)
+    task_classes = np.array([c for c in classes if not (rest_class and c == "rest")])
 
     # -- decode the test runs -----------------------------------------------------------------
     rows = []
@@ -385,7 +416,9 @@ def pseudo_online(
             rows.append(row)
     frame = pd.DataFrame(rows)
     frame["active"] = frame["confidence"] >= threshold
-    is_task = frame["cue"].isin(list(classes))
+    if rest_class:
+        frame["active"] &= frame["predicted"] != "rest"
+    is_task = frame["cue"].isin(list(task_classes))
     frame["correct"] = np.where(is_task, frame["predicted"] == frame["cue"], np.nan)
 
     task = frame[is_task]
@@ -397,14 +430,16 @@ def pseudo_online(
         .reset_index()
     )
 
-    proba_cols = [f"proba_{c}" for c in classes]
+    proba_cols = [f"proba_{c}" for c in task_classes]
     trial_rows = []
     for (run, trial), group in task.groupby(["run", "trial"], sort=True):
         inside = group[group["inside"]]
         mean = (
-            inside[proba_cols].mean().to_numpy() if len(inside) else np.full(len(classes), np.nan)
+            inside[proba_cols].mean().to_numpy()
+            if len(inside)
+            else np.full(len(task_classes), np.nan)
         )
-        predicted = classes[int(np.nanargmax(mean))] if len(inside) else None
+        predicted = task_classes[int(np.nanargmax(mean))] if len(inside) else None
         hits = group[(group["predicted"] == group["cue"]) & group["active"]]
         trial_rows.append(
             {
@@ -421,7 +456,7 @@ def pseudo_online(
         )
     trials = pd.DataFrame(trial_rows)
     trial_accuracy = float(trials["correct"].mean()) if len(trials) else math.nan
-    bits = wolpaw_itr(trial_accuracy, len(classes)) if len(trials) else math.nan
+    bits = wolpaw_itr(trial_accuracy, len(task_classes)) if len(trials) else math.nan
     per_selection = float(np.mean(cycle)) if cycle else math.nan
     rest = frame[(frame["cue"] == "rest") & frame["inside"]]
     n_false = int(rest["active"].sum())
@@ -439,6 +474,7 @@ def pseudo_online(
         rest_active_fraction=float(rest["active"].mean()) if len(rest) else math.nan,
         threshold=float(threshold),
         classes=classes,
+        task_classes=task_classes,
         estimator=fitted,
         window=n_window,
         step=n_step,
