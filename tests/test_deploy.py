@@ -359,6 +359,30 @@ def test_online_decoder_errors():
     assert [d.time for d in decoder.reset().update(np.zeros((3, 25)))] == [0.19, 0.24]
 
 
+def test_online_decoder_state_is_unchanged_when_the_model_fails():
+    class Flaky(_MeanModel):
+        fail = False
+
+        def predict_proba(self, X):
+            if self.fail:
+                raise RuntimeError("model failed")
+            return super().predict_proba(X)
+
+    model = Flaky(20)
+    data = np.random.default_rng(0).standard_normal((3, 100))
+    filt = StreamingFilter.from_bandpass(5.0, 30.0, 100.0, method="iir")
+    offline = sliding_window_predict(model, data, step=7, filter=filt)
+    decoder = OnlineDecoder(model, step=7, filter=filt)
+    online = decoder.update(data[:, :40])
+    model.fail = True
+    with pytest.raises(RuntimeError, match="model failed"):
+        decoder.update(data[:, 40:70])
+    assert decoder.n_samples_seen == 40
+    model.fail = False
+    online += decoder.update(data[:, 40:70]) + decoder.update(data[:, 70:])
+    _assert_same(online, offline)
+
+
 def test_online_decoder_with_a_pipeline_needs_the_window():
     from sktime_eeg.baselines import make_csp_lda
 

@@ -9,6 +9,7 @@ indices and times, hence the same probabilities.
 
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import Any, NamedTuple
 
@@ -291,23 +292,31 @@ class OnlineDecoder:
             )
         if x.shape[1] == 0:
             return []
-        if self._filter is not None:
-            x = self._filter.filter(x)
-        first = self.n_samples_seen - self._tail.shape[1]  # stream index of data[:, 0]
-        data = np.concatenate([self._tail, x], axis=1)
-        if self._has_ts:
-            times = np.concatenate([self._tail_times, ts])
-        self.n_samples_seen += x.shape[1]
-        ends = np.arange(self._next_end, self.n_samples_seen, self.step)
-        decisions: list[Decision] = []
+        # Nothing changes unless the whole chunk goes through: a failing model leaves the
+        # decoder where it was, so the chunk can be fed again.
+        saved_filter = copy.copy(self._filter)  # filter() rebinds its state, never mutates it
+        try:
+            if self._filter is not None:
+                x = self._filter.filter(x)
+            first = self.n_samples_seen - self._tail.shape[1]  # stream index of data[:, 0]
+            data = np.concatenate([self._tail, x], axis=1)
+            times = np.concatenate([self._tail_times, ts]) if self._has_ts else None
+            n_seen = self.n_samples_seen + x.shape[1]
+            ends = np.arange(self._next_end, n_seen, self.step)
+            decisions: list[Decision] = []
+            if ends.size:
+                local = ends - first
+                windows = np.stack([data[:, e - self.window + 1 : e + 1] for e in local])
+                if times is not None:
+                    when = times[local]
+                else:
+                    when = ends / self.sfreq if self.sfreq else np.full(ends.size, np.nan)
+                decisions = _decide(self.model, self.classes_, windows, ends, when)
+        except BaseException:
+            self._filter = saved_filter
+            raise
+        self.n_samples_seen = n_seen
         if ends.size:
-            local = ends - first
-            windows = np.stack([data[:, e - self.window + 1 : e + 1] for e in local])
-            if self._has_ts:
-                when = times[local]
-            else:
-                when = ends / self.sfreq if self.sfreq else np.full(ends.size, np.nan)
-            decisions = _decide(self.model, self.classes_, windows, ends, when)
             self._next_end = int(ends[-1]) + self.step
         keep = min(self.window - 1, data.shape[1])
         self._tail = data[:, data.shape[1] - keep :].copy()
