@@ -202,7 +202,8 @@ fir_design
 
         Only for filters made by :meth:`from_bandpass`. Applied to a whole array
         ``(n_trials, n_channels, n_times)`` it gives, per trial, what this filter gives on
-        that trial streamed from its start (to float rounding).
+        that trial streamed from its start (to float rounding) -- for FIR filters when the
+        trials are at least as long as the filter (MNE pads shorter signals less).
         """
         from ._mne_steps import BandpassFilter
 
