@@ -448,6 +448,7 @@ def test_live_lsl_decoding_equals_offline_pass(tmp_path):
         except RuntimeError:
             pass  # it stopped by itself at the end of the recording
     assert report.n_samples == 640 and report.data.shape == (64, 640)
+    assert report.extra["gaps"] == [] and report.extra["unit_scale"] == 1.0
     # The samples arrive unchanged (float64 over LSL): find where the decoder joined.
     first = int(np.flatnonzero((data == report.data[:, :1]).all(axis=0))[0])
     np.testing.assert_array_equal(report.data, data[:, first : first + 640])
@@ -508,13 +509,13 @@ def test_stream_units_are_converted_to_the_model_units():
 
 
 @pytest.mark.slow
-def test_live_stream_in_microvolts_is_decoded_in_volts(tmp_path):
+def test_live_stream_in_microvolts_is_decoded_in_volts_and_gaps_are_reported(tmp_path):
     _need("onnxruntime")
     _lsl_or_skip()
     import threading
     import time
 
-    from mne_lsl.lsl import StreamInfo, StreamOutlet
+    from mne_lsl.lsl import StreamInfo, StreamOutlet, local_clock
 
     from sktime_eeg.deploy import run_stream
 
@@ -536,17 +537,22 @@ def test_live_stream_in_microvolts_is_decoded_in_volts(tmp_path):
     def push():
         outlet.wait_for_consumers(timeout=10.0)  # the decoder's inlet is open
         time.sleep(0.2)
+        # explicit timestamps, with 0.5 s missing after sample 149 (a lost stretch)
+        stamps = local_clock() + np.arange(300) / 100.0 + np.where(np.arange(300) >= 150, 0.5, 0)
         for start in range(0, 300, 10):
-            outlet.push_chunk(np.ascontiguousarray(signal_v[order, start : start + 10].T * 1e6))
+            chunk = np.ascontiguousarray(signal_v[order, start : start + 10].T * 1e6)
+            outlet.push_chunk(chunk, timestamp=stamps[start : start + 10])
             time.sleep(0.02)
 
     pusher = threading.Thread(target=push)
     pusher.start()
-    report = run_stream(
-        path, name, step=10, max_samples=300, duration=15.0, keep_data=True, out=io.StringIO()
-    )
+    with pytest.warns(RuntimeWarning, match="0.510 s between samples 149 and 150.*lost"):
+        report = run_stream(
+            path, name, step=10, max_samples=300, duration=15.0, keep_data=True, out=io.StringIO()
+        )
     pusher.join()
     assert report.extra["unit_scale"] == pytest.approx(1e-6)
+    assert [(n, round(g, 3)) for n, g in report.extra["gaps"]] == [(150, 0.51)]
     assert report.ch_names == ["C3", "Cz", "C4"]
     np.testing.assert_allclose(report.data, signal_v, rtol=1e-12, atol=0)
     offline = sliding_window_predict(clf, signal_v, step=10)

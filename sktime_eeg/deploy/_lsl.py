@@ -53,8 +53,9 @@ class StreamReport:
         All received samples of the decoded channels ``(n_channels, n_samples)``, in the
         model's units (before the filter), and their timestamps, when ``keep_data=True``.
     extra : dict
-        ``interrupted`` (stopped by Ctrl-C) and ``unit_scale`` (factor applied to the
-        received values).
+        ``interrupted`` (stopped by Ctrl-C), ``unit_scale`` (factor applied to the
+        received values) and ``gaps`` (``(sample, seconds)`` of every jump in the timestamps
+        longer than ``max(0.1 s, 10 samples)``, each also warned about: lost samples).
     """
 
     decisions: list[Decision]
@@ -292,6 +293,9 @@ def run_stream(
         n_samples = 0
         start = time.monotonic()
         interrupted = False
+        last_stamp: float | None = None
+        max_gap = max(0.1, 10.0 / sfreq)  # tolerant of timestamp jitter, not of lost chunks
+        gaps: list[tuple[int, float]] = []
         try:
             while True:
                 if duration is not None and time.monotonic() - start >= duration:
@@ -305,6 +309,23 @@ def run_stream(
                 arrival = local_clock()
                 pending, chunks[:] = list(chunks), []
                 for data, stamps in pending:
+                    if stamps.size:
+                        before = [] if last_stamp is None else [last_stamp]
+                        steps = np.diff(np.concatenate([before, stamps]))
+                        offset = n_samples + (0 if before else 1)  # index of steps[k]'s sample
+                        for k in np.flatnonzero(steps > max_gap):
+                            index, gap = offset + int(k), float(steps[k])
+                            gaps.append((index, gap))
+                            warnings.warn(
+                                f"run_stream: {gap:.3f} s between samples {index - 1} and "
+                                f"{index} of {source!r} (expected {1 / sfreq:.4f} s): "
+                                "samples were lost, and the windows over the gap join "
+                                "non-adjacent data. Keep the decoder's loop faster than the "
+                                "buffer (bufsize) fills.",
+                                RuntimeWarning,
+                                stacklevel=2,
+                            )
+                        last_stamp = float(stamps[-1])
                     if max_samples is not None:
                         left = max_samples - n_samples
                         data, stamps = data[:, :left], stamps[:left]
@@ -341,7 +362,7 @@ def run_stream(
         n_samples,
         sfreq,
         ch_names,
-        extra={"interrupted": interrupted, "unit_scale": scale},
+        extra={"interrupted": interrupted, "unit_scale": scale, "gaps": gaps},
     )
     if keep_data and kept:
         report.data = np.concatenate([d for d, _ in kept], axis=1)
