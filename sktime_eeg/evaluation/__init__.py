@@ -35,3 +35,13 @@ __all__ = [
     "run_comparison",
     "summarize",
 ]
+
+# Pseudo-online evaluation (deploy): decode held-out continuous runs as a live BCI would.
+from ._pseudo_online import (  # noqa: E402
+    PseudoOnlineResult,
+    plot_pseudo_online,
+    pseudo_online,
+    wolpaw_itr,
+)
+
+__all__ += ["PseudoOnlineResult", "plot_pseudo_online", "pseudo_online", "wolpaw_itr"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 from ._align import EuclideanAligner
 from ._mne_steps import BandpassFilter, ChannelPicker, EpochsToArray, Resampler, TimeCrop
 from ._standardize import ExponentialStandardizer
+from ._streaming import StreamingFilter
 
 __all__ = [
     "BandpassFilter",
@@ -39,5 +40,6 @@ __all__ = [
     "EuclideanAligner",
     "ExponentialStandardizer",
     "Resampler",
+    "StreamingFilter",
     "TimeCrop",
 ]
