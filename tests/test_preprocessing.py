@@ -194,32 +194,32 @@ def test_epochs_that_are_not_preloaded(transformer, X_uv):
 
 # -- arrays and Epochs give the same numbers ------------------------------------------------
 @pytest.mark.parametrize(
-    ("for_arrays", "for_epochs", "signal_units"),
+    ("for_arrays", "for_epochs"),
     [
-        (BandpassFilter(8.0, 30.0, sfreq=SFREQ), BandpassFilter(8.0, 30.0), True),
+        (BandpassFilter(8.0, 30.0, sfreq=SFREQ), BandpassFilter(8.0, 30.0)),
         (
             BandpassFilter(8.0, 30.0, sfreq=SFREQ, method="iir"),
             BandpassFilter(8.0, 30.0, method="iir"),
-            True,
         ),
-        (Resampler(100.0, sfreq=SFREQ), Resampler(100.0), True),
-        (TimeCrop(0.5, 1.5, sfreq=SFREQ), TimeCrop(0.5, 1.5), True),
-        (ChannelPicker(["C4", "C3"], ch_names=CH_NAMES), ChannelPicker(["C4", "C3"]), True),
-        (ChannelPicker([2, 0]), ChannelPicker([2, 0]), True),
-        # outputs without units: compare the stored values
+        (Resampler(100.0, sfreq=SFREQ), Resampler(100.0)),
+        (TimeCrop(0.5, 1.5, sfreq=SFREQ), TimeCrop(0.5, 1.5)),
+        (ChannelPicker(["C4", "C3"], ch_names=CH_NAMES), ChannelPicker(["C4", "C3"])),
+        (ChannelPicker([2, 0]), ChannelPicker([2, 0])),
+        # unit-free outputs are stored so that they read back unchanged in microvolts
         (
             ExponentialStandardizer(init_block_size=100),
             ExponentialStandardizer(init_block_size=100),
-            False,
         ),
-        (EuclideanAligner(), EuclideanAligner(), False),
+        (EuclideanAligner(), EuclideanAligner()),
     ],
     ids=repr,
 )
-def test_arrays_and_epochs_give_the_same_numbers(for_arrays, for_epochs, signal_units, X_uv):
+def test_arrays_and_epochs_give_the_same_numbers(for_arrays, for_epochs, X_uv):
+    """Epochs are read in microvolts and results written back so that they read back in
+    microvolts: the array path and the Epochs path agree."""
     from_array = for_arrays.fit_transform(X_uv)
     out_epochs = for_epochs.fit_transform(make_epochs(X_uv))
-    from_epochs = out_epochs.get_data(units="uV" if signal_units else None)
+    from_epochs = out_epochs.get_data(units="uV")
     assert from_array.shape == from_epochs.shape
     np.testing.assert_allclose(from_epochs, from_array, rtol=1e-9, atol=1e-9)
 
@@ -435,7 +435,9 @@ def test_exponential_standardizer_standardizes_only_the_data_channels_of_epochs(
         out = ExponentialStandardizer(init_block_size=100).fit_transform(epochs)
     assert out.ch_names == MIXED_CH_NAMES and out.get_channel_types() == MIXED_CH_TYPES
     expected = ExponentialStandardizer(init_block_size=100).fit_transform(X_uv)
-    np.testing.assert_allclose(out.get_data()[:, :3], expected, rtol=1e-9, atol=1e-9)
+    # read back in the package's units (microvolts), the values of the array path
+    read_back = EpochsToArray().fit_transform(out)[:, :3]
+    np.testing.assert_allclose(read_back, expected, rtol=1e-9, atol=1e-9)
     # EOG, ECG, EMG, stim and misc pass through unchanged
     np.testing.assert_array_equal(out.get_data()[:, 3:], epochs.get_data()[:, 3:])
 
@@ -583,16 +585,18 @@ def test_euclidean_alignment_of_epochs_aligns_only_the_data_channels(grouped_dat
     out = aligner.fit_transform(epochs, groups=groups)
     assert out.ch_names == MIXED_CH_NAMES
     np.testing.assert_allclose(
-        out.get_data()[:, :3],
+        EpochsToArray().fit_transform(out)[:, :3],  # read back in the package's units
         EuclideanAligner().fit_transform(X, groups=groups),
         rtol=1e-9,
         atol=1e-9,
     )
     np.testing.assert_array_equal(out.get_data()[:, 3:], stored[:, 3:])  # EOG ... misc
     assert aligner.n_features_in_ == 8
-    for group in ("s1", "s2", "s3"):
+    for group in ("s1", "s2", "s3"):  # references in microvolts^2 (Epochs are read in uV)
         np.testing.assert_allclose(
-            aligner.references_[group], mean_covariance(stored[groups == group, :3]), rtol=1e-10
+            aligner.references_[group],
+            mean_covariance(stored[groups == group, :3] * 1e6),
+            rtol=1e-10,
         )
     np.testing.assert_array_equal(
         aligner.transform(epochs, groups=groups).get_data(), out.get_data()
@@ -602,7 +606,11 @@ def test_euclidean_alignment_of_epochs_aligns_only_the_data_channels(grouped_dat
         fitted.transform(epochs, groups=groups).get_data(), out.get_data(), rtol=1e-12
     )
     # every channel of an array is a data channel: 8, not the 3 of the fitted references
+    as_array = EpochsToArray().fit_transform(epochs)  # the package's units, as fit saw them
     with pytest.raises(ValueError, match=r"fitted on 3 data channel\(s\), but X has 8\."):
+        fitted.transform(as_array, groups=groups)
+    # the stored values (volts) are refused by the scale guard, not aligned 1e6 times off
+    with pytest.raises(ValueError, match=r"amplitude of X is 1\.0e-06 times.*X \* 1e6"):
         fitted.transform(stored, groups=groups)
 
 

@@ -15,7 +15,6 @@ from .._validation import (
 from ._base import (
     _BaseEEGTransformer,
     _data_channel_picks,
-    _get_data_units,
     _Input,
     _replace_epochs_data,
 )
@@ -104,8 +103,10 @@ class ExponentialStandardizer(_BaseEEGTransformer):
 
     For Epochs only the data channels are standardized: EEG, MEG, sEEG, ECoG, DBS, fNIRS and
     CSD channels (bad ones included), the channels ``epochs.pick("data")`` keeps. Their
-    standardized (unit-free) values replace their signal; the other channels (EOG, ECG, EMG,
-    stim, misc, ...) are passed through unchanged. Epochs without data channels, or with data
+    standardized (unit-free) values replace their signal, stored so that they read back
+    unchanged in the package's units (``out.get_data(units="uV")`` or :class:`EpochsToArray`
+    give the same numbers as the array path); the other channels (EOG, ECG, EMG, stim, misc,
+    ...) are passed through unchanged. Epochs without data channels, or with data
     channels in different units (EEG in volts and MEG in tesla), are an error: process one
     kind of sensor at a time. Every channel of an array is a data channel.
 
@@ -150,7 +151,7 @@ class ExponentialStandardizer(_BaseEEGTransformer):
 
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
         picks = _data_channel_picks("ExponentialStandardizer", epochs)
-        data = epochs.get_data(picks=picks, units=_get_data_units("uV", epochs))
+        data = eeg.data[:, picks]  # in the package's units: volt channels in microvolts
         return _replace_epochs_data(epochs, self._standardize(data), picks)
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
