@@ -264,7 +264,8 @@ def bench_conv2d(X, y, result, max_epochs, repeats):
 def _conformer(stem: str):
     def bench(X, y, result, max_epochs, repeats):
         clf = ConformerEEGClassifier(
-            stem=stem, max_epochs=max_epochs, batch_size=BATCH_SIZE, random_state=SEED)
+            stem=stem, max_epochs=max_epochs, batch_size=BATCH_SIZE, random_state=SEED
+        )
         return _bench_sktime_eeg(clf, X, y, result, repeats)
 
     return bench

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._docs import fill_doc
 from .._validation import (
     check_groups,
     check_real,
@@ -52,6 +53,7 @@ def _inv_sqrt(reference: np.ndarray, label: Hashable, n_trials: int, n_times: in
     return invsqrtm(reference)
 
 
+@fill_doc
 class EuclideanAligner(_BaseEEGTransformer):
     r"""Euclidean alignment (He & Wu 2019): whiten each group by its mean covariance.
 
@@ -102,8 +104,7 @@ class EuclideanAligner(_BaseEEGTransformer):
     references_ : dict
         Group label -> reference matrix of shape (n_data_channels, n_data_channels) (after
         shrinkage) of the training data; the key is None when fitted without groups.
-    n_features_in_ : int
-        Number of channels seen in fit (all of them, data channels or not).
+    %(transformer_attributes)s
 
     Notes
     -----

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._docs import fill_doc
 from .._validation import check_positive_int, resolve_sfreq
 from ._base import (
     _MNE_VERBOSE,
@@ -20,6 +21,7 @@ from ._base import (
 
 
 # -- EpochsToArray --------------------------------------------------------------------------
+@fill_doc
 class EpochsToArray(_BaseEEGTransformer):
     """Turn ``mne.Epochs`` into a float64 array in the chosen units.
 
@@ -45,14 +47,7 @@ class EpochsToArray(_BaseEEGTransformer):
 
     Attributes
     ----------
-    input_record_ : sktime_eeg._input.InputRecord
-        What ``fit`` saw (channels, sampling frequency, amplitude in ``units``); when fitted,
-        ``transform`` refuses Epochs with the channels in another order or other channels,
-        another sampling frequency, arrays with another number of channels, and input whose
-        amplitude differs from the fitted one by more than 100x (other units, e.g.
-        ``epochs.get_data()`` in volts where microvolts were seen).
-    n_features_in_ : int
-        Number of channels seen in fit.
+    %(transformer_attributes)s
 
     Examples
     --------
@@ -118,6 +113,7 @@ class EpochsToArray(_BaseEEGTransformer):
 
 
 # -- BandpassFilter -------------------------------------------------------------------------
+@fill_doc
 class BandpassFilter(_BaseEEGTransformer):
     """Band-pass (or low-/high-pass) filter every trial with MNE.
 
@@ -133,13 +129,15 @@ class BandpassFilter(_BaseEEGTransformer):
     h_freq : float or None
         Upper pass-band edge in Hz; None for a high-pass filter. Must be above ``l_freq``
         when both are given and below the Nyquist frequency.
-    sfreq : float or None, default=None
-        Sampling frequency of array input in Hz. Required for arrays; Epochs carry their own
-        (when set it must agree with theirs).
+    %(sfreq_arrays)s
     filter_length, l_trans_bandwidth, h_trans_bandwidth, method, iir_params, phase, \
 fir_window, fir_design, pad
         Passed to MNE; see :func:`mne.filter.filter_data`. Defaults are MNE's, except ``pad``
         whose default ``"edge"`` is the one of ``Epochs.filter``.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Notes
     -----
@@ -254,6 +252,7 @@ fir_window, fir_design, pad
 
 
 # -- Resampler ------------------------------------------------------------------------------
+@fill_doc
 class Resampler(_BaseEEGTransformer):
     """Resample every trial to a new sampling frequency with MNE.
 
@@ -265,11 +264,14 @@ class Resampler(_BaseEEGTransformer):
     ----------
     sfreq_new : float
         Target sampling frequency in Hz.
-    sfreq : float or None, default=None
-        Sampling frequency of array input in Hz. Required for arrays; Epochs carry their own.
+    %(sfreq_arrays)s
     npad, window, pad, method
         Passed to MNE; see :func:`mne.filter.resample`. ``pad`` defaults to ``"edge"`` like
         ``Epochs.resample``.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Notes
     -----
@@ -354,6 +356,7 @@ def _is_mask(picks: list) -> bool:
     return len(picks) > 0 and all(isinstance(p, (bool, np.bool_)) for p in picks)
 
 
+@fill_doc
 class ChannelPicker(_BaseEEGTransformer):
     """Keep the given channels, in the given order.
 
@@ -372,6 +375,10 @@ class ChannelPicker(_BaseEEGTransformer):
         Names of the channels of array input (axis 1), needed to pick arrays by name unless
         fitted on Epochs. For Epochs leave it None (when set, it must equal the Epochs'
         channel names).
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Examples
     --------
@@ -480,12 +487,14 @@ class ChannelPicker(_BaseEEGTransformer):
 
 
 # -- TimeCrop -------------------------------------------------------------------------------
+@fill_doc
 class TimeCrop(_BaseEEGTransformer):
     """Keep the samples of every trial between ``tmin`` and ``tmax`` seconds.
 
     Stateless. Epochs are cropped with :meth:`mne.Epochs.crop` on a copy, in their own time
-    axis (``epochs.times``, which may start before 0). For arrays the first sample is time 0,
-    so sample ``i`` is at ``i / sfreq`` seconds; the window is samples
+    axis (``epochs.times``, which may start before 0). For arrays the first sample is time 0
+    (or, once fitted on Epochs, the time of their first sample, so that the array of the same
+    Epochs is cropped alike), so sample ``i`` is at ``i / sfreq`` seconds; the window is samples
     ``round(tmin * sfreq)`` to ``round(tmax * sfreq)`` (inclusive when ``include_tmax``),
     which is what MNE selects on Epochs starting at 0.
 
@@ -495,11 +504,14 @@ class TimeCrop(_BaseEEGTransformer):
         Start of the window in seconds; None for the first sample.
     tmax : float or None
         End of the window in seconds; None for the last sample.
-    sfreq : float or None, default=None
-        Sampling frequency of array input in Hz. Required for arrays; Epochs carry their own.
+    %(sfreq_arrays)s
     include_tmax : bool, default=True
         Whether the sample at ``tmax`` is kept (MNE's convention). With False, 0.5 to 3.5 s at
         250 Hz is exactly 750 samples, ``X[..., 125:875]``.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Raises
     ------

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import lfilter
 
+from .._docs import fill_doc
 from .._validation import (
     check_positive_int,
     check_real,
@@ -60,6 +61,7 @@ def _exponential_moving_standardize(
     return out
 
 
+@fill_doc
 class ExponentialStandardizer(_BaseEEGTransformer):
     r"""Exponential moving standardization of each channel, as used for ShallowConvNet.
 
@@ -87,6 +89,10 @@ class ExponentialStandardizer(_BaseEEGTransformer):
         they also start the recursion.
     eps : float, default=1e-4
         Floor of the standard deviation, in the units of the data.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Notes
     -----
