@@ -155,9 +155,7 @@ def test_volt_array_is_refused_by_the_scale_guard(fitted, data):
 def test_another_sampling_frequency_is_refused_with_the_fix(fitted, data):
     name, estimator = fitted
     epochs, _ = data
-    with pytest.raises(
-        ValueError, match=r"X is sampled at 50\.0 Hz .* epochs\.resample\(100\.0\)"
-    ):
+    with pytest.raises(ValueError, match=r"X is sampled at 50\.0 Hz .* epochs\.resample\(100\.0\)"):
         output(estimator, epochs.copy().resample(50.0, verbose=False))
 
 

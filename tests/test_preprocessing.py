@@ -719,3 +719,86 @@ def test_pipeline_with_cnn_classifier_on_epochs():
         ChannelPicker(["C4", "C3"]), Resampler(125.0), Conv2DEEGClassifier(max_epochs=1)
     ).fit(epochs, y)
     assert picked[-1].ch_names_ == ["C4", "C3"] and picked[-1].n_times_ == 250
+
+
+# -- the input contract (problems found by a user probe) ------------------------------------
+def test_euclidean_aligner_fitted_references_refuse_reordered_channels(grouped_data):
+    """reference='fit' used to whiten reordered channels with the fitted reference."""
+    X, _ = grouped_data
+    epochs = make_epochs(X)
+    aligner = EuclideanAligner(reference="fit").fit(epochs)
+    with pytest.raises(
+        ValueError,
+        match=r"^EuclideanAligner: .*same channels in another order.*"
+        r"epochs\.reorder_channels\(\['C3', 'Cz', 'C4'\]\)",
+    ):
+        aligner.transform(epochs.copy().reorder_channels(["C4", "Cz", "C3"]))
+    # the microvolt array of the same Epochs is aligned exactly like them
+    np.testing.assert_allclose(
+        aligner.transform(X), aligner.transform(epochs).get_data(units="uV"), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"l_freq": np.nan, "h_freq": 30.0}, r"l_freq must be a non-negative number .*got nan"),
+        ({"l_freq": 8.0, "h_freq": np.inf}, r"h_freq must be a non-negative number .*got inf"),
+        ({"l_freq": 8.0, "h_freq": -np.inf}, r"h_freq must be a non-negative number"),
+    ],
+)
+def test_bandpass_non_finite_edges_are_clear_errors(params, match, X_uv):
+    with pytest.raises(ValueError, match=match):
+        BandpassFilter(sfreq=SFREQ, **params).fit_transform(X_uv)
+
+
+@pytest.mark.parametrize(
+    ("l_freq", "h_freq", "match"),
+    [
+        (130.0, None, r"l_freq=130\.0 Hz is at or above the Nyquist frequency sfreq/2 = 125 Hz"),
+        (8.0, 125.0, r"h_freq=125\.0 Hz is at or above the Nyquist .* h_freq=None"),
+        (8.0, 200.0, r"h_freq=200\.0 Hz .*sfreq=250 Hz"),
+    ],
+)
+def test_bandpass_edges_at_or_above_nyquist_are_clear_errors(l_freq, h_freq, match, X_uv):
+    with pytest.raises(ValueError, match=match):
+        BandpassFilter(l_freq, h_freq, sfreq=SFREQ).fit_transform(X_uv)
+    with pytest.raises(ValueError, match=match):
+        BandpassFilter(l_freq, h_freq).fit_transform(make_epochs(X_uv))
+
+
+def test_channel_picker_boolean_mask_keeps_the_channels_where_true(X_uv):
+    """A mask used to fail with 'names a channel more than once'."""
+    mask = np.array([True, False, True])
+    np.testing.assert_array_equal(ChannelPicker(mask).fit_transform(X_uv), X_uv[:, mask])
+    np.testing.assert_array_equal(
+        ChannelPicker([False, True, False]).fit_transform(X_uv), X_uv[:, [1]]
+    )
+    out = ChannelPicker(mask).fit_transform(make_epochs(X_uv))
+    assert out.ch_names == ["C3", "C4"]
+    np.testing.assert_allclose(out.get_data(units="uV"), X_uv[:, mask], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"mask picks has 2 entries but X has 3 channels"):
+        ChannelPicker([True, False]).fit_transform(X_uv)
+    with pytest.raises(ValueError, match="False for every channel"):
+        ChannelPicker([False, False, False]).fit_transform(X_uv)
+    with pytest.raises(ValueError, match="mixes booleans with names or indices"):
+        ChannelPicker([True, 2]).fit_transform(X_uv)
+
+
+def test_stateless_steps_fitted_on_epochs_use_what_fit_saw_for_arrays(X_uv):
+    """Fitted on Epochs, an array of the same data needs no sfreq or ch_names, and is cropped
+    in the Epochs' time axis."""
+    epochs = make_epochs(X_uv, tmin=-0.5)
+    for step in (
+        TimeCrop(0.0, 1.0),
+        Resampler(100.0),
+        BandpassFilter(8.0, 30.0),
+        ChannelPicker(["C4", "C3"]),
+    ):
+        step.fit(epochs)
+        np.testing.assert_allclose(
+            step.transform(X_uv), step.transform(epochs).get_data(units="uV"), rtol=1e-9, atol=1e-9
+        )
+    # unfitted, an array needs its sfreq, and starts at time 0
+    with pytest.raises(ValueError, match="TimeCrop needs the sampling frequency"):
+        TimeCrop(0.0, 1.0).transform(X_uv)
