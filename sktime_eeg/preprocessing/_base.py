@@ -18,7 +18,6 @@ from .._input import (
     EEGInput,
     InputRecord,
     _epochs_copy,  # noqa: F401 (used by the steps through this module)
-    epochs_units,
     epochs_with_data,
     read_eeg,
 )
@@ -30,15 +29,6 @@ _MNE_VERBOSE = False
 
 
 # -- input handling -------------------------------------------------------------------------
-def _get_data_units(units: str | dict | None, epochs: Any) -> str | dict | None:
-    """``units`` for :meth:`mne.Epochs.get_data` as :class:`EpochsToArray` uses them.
-
-    A voltage unit applies to every volt channel type; for Epochs without volt channels
-    (e.g. MEG only) it goes to MNE as it is, so MNE reports that it does not fit.
-    """
-    return epochs_units(units, epochs, strict=True)
-
-
 def _data_channel_picks(owner: str, epochs: Any) -> np.ndarray:
     """Indices of the data channels of ``epochs``, as ``epochs.pick("data")`` selects them.
 
