@@ -181,9 +181,10 @@ def n_trials(X: Any) -> int:
     int
     """
     if is_epochs(X):
-        if getattr(X, "_bad_dropped", True):
+        try:
             return len(X)
-        return len(X.copy().drop_bad(verbose=False))
+        except RuntimeError:  # lazy Epochs whose bad trials are not dropped yet (MNE refuses)
+            return len(X.copy().drop_bad(verbose=False))
     if isinstance(X, (list, tuple)) and len(X) > 0 and all(is_epochs(e) for e in X):
         return sum(n_trials(e) for e in X)
     shape = getattr(X, "shape", None)
