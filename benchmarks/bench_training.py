@@ -31,8 +31,7 @@ Models:
     documentation fits numpy arrays (module class passed by name, signal shape inferred from
     X; skorch's default ``DataLoader``, which indexes the dataset trial by trial).
 ``conformer1d``, ``conformer2d``
-    ``sktime_eeg.ConformerEEGClassifier(stem="1d")`` / ``(stem="2d")`` (rows say "not
-    available" while the class does not exist in ``sktime_eeg.estimators``).
+    ``sktime_eeg.ConformerEEGClassifier(stem="1d")`` / ``(stem="2d")``.
 ``bd_conformer``
     braindecode's ``EEGConformer`` in ``EEGClassifier``.
 
@@ -105,8 +104,7 @@ import numpy as np
 import torch
 
 import sktime_eeg
-from sktime_eeg import Conv1DEEGClassifier, Conv2DEEGClassifier
-from sktime_eeg import estimators as _estimators
+from sktime_eeg import ConformerEEGClassifier, Conv1DEEGClassifier, Conv2DEEGClassifier
 from sktime_eeg.nn import ShallowNet, SpatioTemporalStem
 
 #: (n_channels) -> (n_times, sfreq) of the three montages; other channel counts use 1000 / 250.
@@ -265,11 +263,9 @@ def bench_conv2d(X, y, result, max_epochs, repeats):
 
 def _conformer(stem: str):
     def bench(X, y, result, max_epochs, repeats):
-        cls = getattr(_estimators, "ConformerEEGClassifier", None)
-        if cls is None:
-            result.status = "not available"
-            return result
-        clf = cls(stem=stem, max_epochs=max_epochs, batch_size=BATCH_SIZE, random_state=SEED)
+        clf = ConformerEEGClassifier(
+            stem=stem, max_epochs=max_epochs, batch_size=BATCH_SIZE, random_state=SEED
+        )
         return _bench_sktime_eeg(clf, X, y, result, repeats)
 
     return bench

@@ -20,18 +20,17 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
+from ._input import InputRecord, channel_stats, read_eeg
 from ._validation import (
     as_python_scalar,
-    check_eeg_data,
     check_eeg_labels,
     check_positive_int,
     check_real,
-    is_epochs,
 )
 
 __all__ = ["BaseEEGClassifier", "TensorBatchIterator"]
@@ -115,6 +114,52 @@ class _EarlyStopping(EarlyStopping):
             super().on_epoch_end(net, **kwargs)
         except KeyboardInterrupt:
             raise _StopTraining from None
+
+
+class _FiniteLoss(Callback):
+    """Stop training with a ``ValueError`` as soon as a loss is NaN or infinite.
+
+    A diverged network predicts NaN probabilities, which ``argmax`` would turn into the
+    first class for every trial without a word; training stops instead, naming ``lr`` and
+    ``optimizer``, and the estimator is left unfitted.
+
+    Parameters
+    ----------
+    owner : str
+        Name of the estimator, for the message.
+    lr : float
+        The learning rate, for the message.
+    optimizer : str or type
+        The optimizer, for the message.
+    """
+
+    def __init__(self, owner: str, lr: float, optimizer: Any) -> None:
+        self.owner = owner
+        self.lr = lr
+        self.optimizer = optimizer
+
+    def _raise(self, net: NeuralNetClassifier, which: str, value: float) -> None:
+        optimizer = getattr(self.optimizer, "__name__", self.optimizer)
+        raise ValueError(
+            f"{self.owner}: training diverged: the {which} loss became {value} in epoch "
+            f"{len(net.history)} (lr={self.lr!r}, optimizer={optimizer!r}). The learning rate "
+            "is most likely too large for this optimizer: lower lr (the default lr=1e-3 with "
+            "optimizer='adamw' is a safe start) or check X for extreme values. The estimator "
+            "is left unfitted."
+        )
+
+    def on_batch_end(
+        self, net: NeuralNetClassifier, batch: Any = None, training: Any = None, **kwargs: Any
+    ) -> None:
+        loss = kwargs.get("loss")
+        if training and loss is not None and not bool(torch.isfinite(loss).all()):
+            self._raise(net, "training", float(loss.detach().cpu().reshape(-1)[0]))
+
+    def on_epoch_end(self, net: NeuralNetClassifier, **kwargs: Any) -> None:
+        if "valid_loss" in net.history[-1]:
+            value = net.history[-1, "valid_loss"]
+            if not np.isfinite(value):
+                self._raise(net, "validation", value)
 
 
 class _NeuralNetClassifier(NeuralNetClassifier):
@@ -261,56 +306,30 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
-        """Validate X, check it against the fitted shape, return it standardized float32."""
+        """Read X through the input contract, record it (fit) or check it against the record,
+        and return it standardized float32."""
         name = type(self).__name__
-        # float64 input stays float64 until standardized, so that the unit of the recording
-        # (volts, microvolts) does not change the float32 values the network sees.
-        eeg = check_eeg_data(X, keep_float64=True)
+        # Epochs in the package's units (volt channels in microvolts, float64), arrays as
+        # given; float64 input stays float64 until standardized, so that the unit of the
+        # recording does not change the float32 values the network sees.
+        eeg = read_eeg(X, dtype="keep")
         data = eeg.data
         n_trials, n_channels, n_times = data.shape
         if reset:
+            mean, scale = channel_stats(data)
+            self.input_record_ = InputRecord.of(eeg, amplitude=scale)
             self.n_channels_, self.n_times_ = n_channels, n_times
             self.sfreq_, self.ch_names_ = eeg.sfreq, eeg.ch_names
+            scale = scale.copy()
+            scale[scale <= np.finfo(np.float32).eps * np.abs(mean)] = 1.0  # constant channels
+            self.mean_, self.scale_ = mean, scale
         else:
-            if n_channels != self.n_channels_:
-                hint = (
-                    " A single trial of shape (n_channels, n_times) must be passed as "
-                    "X[np.newaxis]."
-                    if np.ndim(X) == 2 and not is_epochs(X)
-                    else ""
-                )
-                raise ValueError(
-                    f"X has {n_channels} features, but {name} is expecting "
-                    f"{self.n_channels_} features as input: the number of channels (axis 1 of "
-                    f"(n_trials, n_channels, n_times)) must equal the one seen in fit." + hint
-                )
-            if eeg.ch_names is not None and self.ch_names_ is not None:
-                if eeg.ch_names != self.ch_names_:
-                    raise ValueError(
-                        f"The channels of X differ from those seen in fit: got "
-                        f"{eeg.ch_names}, expected {self.ch_names_}. Reorder or pick them "
-                        f"with epochs.reorder_channels({self.ch_names_!r})."
-                    )
-            if eeg.sfreq is not None and self.sfreq_ is not None and eeg.sfreq != self.sfreq_:
-                raise ValueError(
-                    f"X is sampled at {eeg.sfreq} Hz but {name} was fitted at {self.sfreq_} "
-                    f"Hz; resample it first, e.g. epochs.resample({self.sfreq_})."
-                )
-            if n_times != self.n_times_:
-                raise ValueError(
-                    f"X has {n_times} samples per trial but {name} was fitted on "
-                    f"{self.n_times_}; crop or resample the trials to the fitted window."
-                )
+            # channels (names of Epochs, count of arrays), sfreq, window, units (scale guard)
+            self.input_record_.check(eeg, name, n_times=True)
         # Feature names (DataFrames) and n_features_in_ the scikit-learn way.
         validate_data(
             self, X if hasattr(X, "columns") else data, skip_check_array=True, reset=reset
         )
-        if reset:
-            mean = data.mean(axis=(0, 2), dtype=np.float64)
-            scale = data.std(axis=(0, 2), dtype=np.float64)
-            constant = scale <= np.finfo(np.float32).eps * np.abs(mean)
-            scale[constant] = 1.0
-            self.mean_, self.scale_ = mean, scale
         # Standardized in the input's precision (torch: multithreaded), then stored as float32.
         # float64 input goes a few trials at a time, so no full-size float64 copy is made.
         with warnings.catch_warnings():
@@ -331,7 +350,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
     # -- training ----------------------------------------------------------------------------
     def _make_net(self, module: nn.Module, n_classes: int, valid: Dataset | None):
         optimizer, optimizer_kwargs = self._optimizer()
-        callbacks = []
+        callbacks = [("finite_loss", _FiniteLoss(type(self).__name__, self.lr, self.optimizer))]
         if self.lr_schedule == "cosine":
             callbacks.append(
                 ("lr_schedule", LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs))
@@ -376,14 +395,23 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_trials, n_channels, n_times) or (n_trials, n_features), \
                 or mne.Epochs
             Training EEG. A 2D array is read as ``n_features`` channels of one sample each.
-            Channels are standardized with the mean and standard deviation learned here
-            (``mean_``, ``scale_``), so the unit of the recording does not matter.
+            Epochs are read with their volt channels in microvolts, arrays as given (expected
+            in microvolts); see :ref:`units`. Channels are standardized with the mean and
+            standard deviation learned here (``mean_``, ``scale_``); what fit saw is kept in
+            ``input_record_`` and later input is checked against it.
         y : array-like of shape (n_trials,)
             Class labels of any type; ``classes_`` keeps them.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For invalid input or hyperparameters, and when training diverges (a NaN or
+            infinite loss; the message names ``lr`` and ``optimizer``). A failed fit leaves
+            the estimator unfitted.
         """
         # A failed (re)fit leaves the estimator unfitted, never a mix of old and new state.
         self._clear_fitted_state()
@@ -481,10 +509,27 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_trials, n_classes)
             Softmax outputs in the order of ``classes_``; rows sum to 1.
+
+        Raises
+        ------
+        ValueError
+            When X does not match what ``fit`` saw (channels, sampling frequency, window,
+            units; see :mod:`sktime_eeg._input`), or when the network's outputs are not
+            finite (never turned into labels).
         """
         check_is_fitted(self)
         data = self._check_X(X, reset=False)
-        return self.net_.predict_proba(torch.from_numpy(data))
+        proba = self.net_.predict_proba(torch.from_numpy(data))
+        finite = np.isfinite(proba).all(axis=1)
+        if not finite.all():
+            raise ValueError(
+                f"{type(self).__name__}: the network gave non-finite probabilities (NaN or "
+                f"inf) for {int((~finite).sum())} of {finite.size} trial(s) (first: index "
+                f"{int(np.flatnonzero(~finite)[0])}), so no class can be predicted. Its "
+                "weights or these trials hold extreme values: refit (with a lower lr if "
+                "training was unstable) or check X for extreme values."
+            )
+        return proba
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels.

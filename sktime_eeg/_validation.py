@@ -1,19 +1,21 @@
-"""Turn user input (arrays or ``mne.Epochs``) into validated float32 EEG arrays.
+"""Checks of user input shared by the package: labels, groups, hyperparameters.
 
-Every estimator and transformer of the package goes through :func:`check_eeg_data` and
-:func:`check_eeg_labels`, so the same input gets the same error everywhere. Errors say
+The EEG input itself (Epochs or arrays, units, what fit saw) is :mod:`sktime_eeg._input`;
+its names :class:`EEGInput`, :func:`is_epochs`, :func:`epochs_from_list` and
+:func:`check_eeg_data` (which reads Epochs in SI units) stay importable from here. Errors say
 what was wrong and how to fix it; the user's objects are never modified.
 """
 
 from __future__ import annotations
 
 import numbers
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-from scipy import sparse
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
+
+from ._input import EEGInput, epochs_from_list, is_epochs, n_trials, read_eeg
 
 __all__ = [
     "EEGInput",
@@ -25,94 +27,18 @@ __all__ = [
     "check_real",
     "epochs_from_list",
     "is_epochs",
+    "n_trials",
     "resolve_sfreq",
 ]
 
 
-class EEGInput(NamedTuple):
-    """Validated EEG input.
-
-    Attributes
-    ----------
-    data : ndarray of shape (n_trials, n_channels, n_times), float32, C-contiguous
-        The signal. A 2D input ``(n_trials, n_features)`` becomes ``(n_trials, n_features, 1)``.
-    sfreq : float or None
-        Sampling frequency in Hz when the input was ``mne.Epochs``, else None.
-    ch_names : list of str or None
-        Channel names when the input was ``mne.Epochs``, else None.
-    """
-
-    data: np.ndarray
-    sfreq: float | None
-    ch_names: list[str] | None
-
-
-def is_epochs(X: Any) -> bool:
-    """Whether ``X`` is an MNE epochs object (``mne.Epochs``, ``mne.EpochsArray``, ...)."""
-    try:
-        from mne import BaseEpochs
-    except ImportError:  # pragma: no cover - mne is a hard dependency
-        return False
-    return isinstance(X, BaseEpochs)
-
-
-def epochs_from_list(X: Any) -> Any:
-    """Join a list of ``mne.Epochs`` back into one; return anything else unchanged.
-
-    scikit-learn's cross-validation indexes objects without a ``shape`` element by element, so
-    ``cross_val_score(clf, epochs, y)`` hands each fold a list of one-trial Epochs.
-    """
-    if isinstance(X, (list, tuple)) and len(X) > 0 and all(is_epochs(e) for e in X):
-        if len(X) == 1:
-            return X[0]
-        from mne import concatenate_epochs
-
-        return concatenate_epochs(list(X), add_offset=True, verbose="error")
-    return X
-
-
-def _as_numeric_array(X: Any, name: str) -> np.ndarray:
-    if sparse.issparse(X):
-        raise TypeError(
-            f"Sparse input is not supported for {name}: EEG is dense. Pass a dense array, "
-            f"e.g. {name}.toarray()."
-        )
-    if isinstance(X, (str, bytes)):
-        raise ValueError(
-            f"{name} must be a numeric array of shape (n_trials, n_channels, n_times), "
-            f"got a string."
-        )
-    try:
-        arr = np.asarray(X)
-    except ValueError as exc:  # ragged nested lists
-        raise ValueError(
-            f"{name} could not be turned into a rectangular array ({exc}). Every trial must "
-            "have the same number of channels and samples; crop or pad the trials first."
-        ) from None
-    if arr.dtype.kind == "c":
-        raise ValueError(
-            f"Complex data not supported: {name} has dtype {arr.dtype}. Pass the real signal "
-            "(e.g. np.real(X) or np.abs(X) for an envelope)."
-        )
-    if arr.dtype.kind in "USV":
-        raise ValueError(
-            f"{name} must be numeric, got an array of dtype {arr.dtype} (text or bytes). If the "
-            f"strings hold numbers, convert them explicitly with {name}.astype(float)."
-        )
-    if arr.dtype.kind not in "biuf":
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(
-                f"{name} must be numeric, got an array of dtype {arr.dtype} whose values "
-                f"cannot be converted to float ({exc}). Check that X holds only the signal, "
-                "no text, labels or objects."
-            ) from None
-    return arr
-
-
 def check_eeg_data(X: Any, *, name: str = "X", keep_float64: bool = False) -> EEGInput:
     """Validate EEG input and return it as a float32 ``(n_trials, n_channels, n_times)`` array.
+
+    Epochs are read as stored, in MNE's SI units (volts for EEG), as by ``epochs.get_data()``:
+    this is for code that hands the signal back to MNE or only needs its shape. Estimators
+    and transformers read Epochs in the package's units (volt channels in microvolts) with
+    :func:`sktime_eeg._input.read_eeg` instead.
 
     Parameters
     ----------
@@ -143,61 +69,7 @@ def check_eeg_data(X: Any, *, name: str = "X", keep_float64: bool = False) -> EE
         For non-numeric or complex values, a number of dimensions other than 2 or 3,
         empty input, or NaN / infinite values.
     """
-    sfreq = ch_names = None
-    X = epochs_from_list(X)
-    if is_epochs(X):
-        arr = X.get_data(copy=False)
-        sfreq = float(X.info["sfreq"])
-        ch_names = list(X.ch_names)
-    else:
-        arr = _as_numeric_array(X, name)
-
-    if arr.ndim == 2:
-        arr = arr[:, :, np.newaxis]
-    elif arr.ndim != 3:
-        raise ValueError(
-            f"Expected {name} of shape (n_trials, n_channels, n_times) or (n_trials, "
-            f"n_features), got a {arr.ndim}D array of shape {arr.shape}. "
-            + (
-                f"Reshape your data: {name}.reshape(-1, 1) if it holds one value per trial, "
-                f"{name}.reshape(1, -1) if it is a single trial of features."
-                if arr.ndim == 1
-                else "Reshape it to (n_trials, n_channels, n_times)."
-            )
-        )
-    n_trials, n_channels, n_times = arr.shape
-    if n_trials == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is "
-            f"required: {name} has no trials."
-        )
-    if n_channels == 0:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape=({n_trials}, 0)) while a minimum of 1 is "
-            f"required: {name} has no channels."
-        )
-    if n_times == 0:
-        raise ValueError(
-            f"{name} has 0 time samples (shape={arr.shape}); each trial needs at least one."
-        )
-
-    with np.errstate(over="ignore"):  # overflow is reported below as inf, with its cause
-        dtype = np.float64 if keep_float64 and arr.dtype == np.float64 else np.float32
-        data = np.ascontiguousarray(arr, dtype=dtype)
-    finite = np.isfinite(data)
-    if not finite.all():
-        bad_trials = np.flatnonzero(~finite.all(axis=(1, 2)))
-        kind = "NaN" if np.isnan(data).any() else "infinite values (inf)"
-        overflow = np.isfinite(arr).all() if arr.dtype != data.dtype else False
-        raise ValueError(
-            f"{name} contains {kind} in {bad_trials.size} trial(s) (first: index "
-            f"{bad_trials[0]})"
-            + (" after conversion to float32 (values beyond ~3.4e38)" if overflow else "")
-            + ". Drop those trials (e.g. epochs.drop_bad() or X[mask]) or repair them "
-            "(interpolate bad channels, e.g. epochs.interpolate_bads()) before passing them "
-            "here; NaN and inf are not accepted."
-        )
-    return EEGInput(data, sfreq, ch_names)
+    return read_eeg(X, name=name, units=None, dtype="keep" if keep_float64 else "float32")
 
 
 def check_eeg_labels(y: Any, n_trials: int, *, name: str = "y", caller: str = "") -> np.ndarray:

@@ -1,12 +1,21 @@
 """Ready Riemannian baselines: scikit-learn pipelines of pyRiemann steps.
 
 Each ``make_*`` function returns an unfitted :class:`~sklearn.pipeline.Pipeline` that starts
-with :class:`~sktime_eeg.preprocessing.EpochsToArray` (Epochs -> array through the shared
-validation, every channel measured in volts, e.g. EEG and EOG, in microvolts; arrays pass
-through) followed by pyRiemann's :class:`~pyriemann.estimation.Covariances`, so every
-baseline accepts ``mne.Epochs`` or arrays ``(n_trials, n_channels, n_times)`` and works with
-``cross_val_score(make_ts_lr(), epochs, y)``, ``GridSearchCV`` (e.g. ``{"csp__nfilter": [2,
-4, 6]}``), cloning and pickling. Labels may be of any type (strings included).
+with :class:`~sktime_eeg.preprocessing.EpochsToArray` ``(units="uV", min_times=2)`` (Epochs ->
+array through the package's input contract, every channel measured in volts, e.g. EEG and
+EOG, in microvolts; arrays pass through) followed by pyRiemann's
+:class:`~pyriemann.estimation.Covariances`, so every baseline accepts ``mne.Epochs`` or
+arrays ``(n_trials, n_channels, n_times)`` and works with ``cross_val_score(make_ts_lr(),
+epochs, y)``, ``GridSearchCV`` (e.g. ``{"csp__nfilter": [2, 4, 6]}``), cloning and
+pickling. Labels may be of any type (strings included).
+
+The first step keeps what ``fit`` saw (see :ref:`units`): at predict time, Epochs with the
+channels in another order or other channels, another sampling frequency, arrays with another
+number of channels, and input whose amplitude differs by more than 100x from the training
+data (e.g. ``epochs.get_data()`` in volts given to a baseline fitted on Epochs, which are
+read in microvolts) are refused with a message saying how to fix them, never mis-mapped
+silently. ``fit`` refuses a single class in ``y`` and trials of fewer than 2 samples (a
+covariance needs two; a 2D ``X`` is one sample per channel) with the package's messages.
 
 All channels of the Epochs are used, whatever their type: to classify the EEG alone, pick it
 first, e.g. ``epochs.pick("eeg")`` or :class:`~sktime_eeg.preprocessing.ChannelPicker`
@@ -22,17 +31,61 @@ reference, and the Riemannian steps then fail. Band-pass filter and crop the tri
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from ._validation import check_positive_int
+from ._input import n_trials
+from ._validation import as_python_scalar, check_eeg_labels, check_positive_int
 from .preprocessing import EpochsToArray
 
 __all__ = ["make_csp_lda", "make_fgmdm", "make_mdm", "make_ts_lr"]
 
 _COV_ESTIMATORS = ("corr", "cov", "hub", "lwf", "mcd", "oas", "sch", "scm", "stu", "tyl")
+
+
+#: The baseline each final step name belongs to, for messages.
+_MAKERS = {"lda": "make_csp_lda", "mdm": "make_mdm", "logreg": "make_ts_lr", "fgmdm": "make_fgmdm"}
+
+
+class _BaselinePipeline(Pipeline):
+    """A :class:`~sklearn.pipeline.Pipeline` whose ``fit`` first checks the labels.
+
+    pyRiemann's classifiers fit one class silently (MDM) or fail inside LDA (FgMDM); here a
+    single class, missing labels or one label per trial too few or too many are refused with
+    the package's messages before any step runs. Everything else is the Pipeline's.
+    """
+
+    def fit(self, X: Any, y: Any = None, **params: Any) -> _BaselinePipeline:
+        """Check the labels, then fit every step (:meth:`sklearn.pipeline.Pipeline.fit`).
+
+        Parameters
+        ----------
+        X : mne.Epochs or array-like of shape (n_trials, n_channels, n_times)
+            Training EEG.
+        y : array-like of shape (n_trials,)
+            Class labels (at least two classes).
+        **params : dict
+            Passed to :meth:`sklearn.pipeline.Pipeline.fit`.
+
+        Returns
+        -------
+        self
+        """
+        final = self.steps[-1][0]
+        name = f"{_MAKERS[final]}()" if final in _MAKERS else type(self).__name__
+        labels = check_eeg_labels(y, n_trials(X), caller=name)
+        classes = np.unique(labels)
+        if classes.size < 2:
+            raise ValueError(
+                f"{name} needs at least two classes to train; got one class "
+                f"({as_python_scalar(classes[0])!r}) in all {labels.shape[0]} trials. Check "
+                "the labels (e.g. epochs.events[:, 2])."
+            )
+        return super().fit(X, y, **params)
 
 
 def _front(cov_estimator: str | Callable) -> list[tuple[str, object]]:
@@ -46,7 +99,7 @@ def _front(cov_estimator: str | Callable) -> list[tuple[str, object]]:
             "rank-deficient EEG."
         )
     return [
-        ("to_array", EpochsToArray(units="uV")),
+        ("to_array", EpochsToArray(units="uV", min_times=2)),
         ("covariances", Covariances(estimator=cov_estimator)),
     ]
 
@@ -84,7 +137,7 @@ def make_csp_lda(n_components: int = 4, *, cov_estimator: str = "oas") -> Pipeli
     from pyriemann.spatialfilters import CSP
 
     check_positive_int(n_components, "n_components", "make_csp_lda")
-    return Pipeline(
+    return _BaselinePipeline(
         _front(cov_estimator)
         + [
             ("csp", CSP(nfilter=int(n_components), log=True)),
@@ -110,7 +163,7 @@ def make_mdm(*, cov_estimator: str = "oas", metric: str = "riemann") -> Pipeline
     """
     from pyriemann.classification import MDM
 
-    return Pipeline(_front(cov_estimator) + [("mdm", MDM(metric=metric))])
+    return _BaselinePipeline(_front(cov_estimator) + [("mdm", MDM(metric=metric))])
 
 
 def make_ts_lr(*, cov_estimator: str = "oas", metric: str = "riemann", C: float = 1.0) -> Pipeline:
@@ -135,7 +188,7 @@ def make_ts_lr(*, cov_estimator: str = "oas", metric: str = "riemann", C: float 
     """
     from pyriemann.tangentspace import TangentSpace
 
-    return Pipeline(
+    return _BaselinePipeline(
         _front(cov_estimator)
         + [
             ("tangent_space", TangentSpace(metric=metric)),
@@ -161,4 +214,4 @@ def make_fgmdm(*, cov_estimator: str = "oas", metric: str = "riemann") -> Pipeli
     """
     from pyriemann.classification import FgMDM
 
-    return Pipeline(_front(cov_estimator) + [("fgmdm", FgMDM(metric=metric))])
+    return _BaselinePipeline(_front(cov_estimator) + [("fgmdm", FgMDM(metric=metric))])

@@ -5,90 +5,34 @@ from __future__ import annotations
 from torch import nn
 
 from ._base import BaseEEGClassifier
+from ._docs import fill_doc
 from .nn import ConformerNet, ShallowNet, SpatioTemporalStem, TemporalSpatialStem
 
 __all__ = ["Conv1DEEGClassifier", "Conv2DEEGClassifier", "ConformerEEGClassifier"]
 
-_ARCH_DOC = """
-    n_filters : int, default=40
-        Number of spatiotemporal filters (feature maps after the stem).
-    kernel_length : int, default=25
-        Temporal kernel length in samples (100 ms at 250 Hz).
-    pool_length : int, default=75
-        Average-pooling window in samples over the squared signals (300 ms at 250 Hz).
-    pool_stride : int, default=15
-        Pooling stride in samples.
 
-        ``kernel_length``, ``pool_length`` and ``pool_stride`` shrink, with a warning, when a
-        trial has fewer samples than they span; the values used are ``kernel_length_``,
-        ``pool_length_`` and ``pool_stride_``.
-    dropout : float, default=0.5
-        Dropout probability before the linear classifier."""
-
-_TRAINING_DOC = """
-    max_epochs : int, default=50
-        Passes over the training data.
-    batch_size : int, default=64
-        Trials per mini-batch (training and inference).
-    lr : float, default=1e-3
-        Initial learning rate.
-    weight_decay : float, default=0.0
-        Weight decay of the optimizer (decoupled for AdamW).
-    optimizer : {"adamw", "adam", "sgd"} or torch.optim.Optimizer subclass, default="adamw"
-        Optimizer ("sgd" uses Nesterov momentum 0.9).
-    lr_schedule : {"cosine", "constant"}, default="cosine"
-        Cosine annealing of the learning rate to zero over ``max_epochs``, or none.
-    patience : int or None, default=None
-        Stop when the validation loss has not improved for this many epochs and restore the
-        best weights (skorch ``EarlyStopping``). Needs ``validation_fraction > 0``.
-    validation_fraction : float, default=0.0
-        Fraction of the training trials held out, stratified by class, to monitor the
-        validation loss and accuracy in ``net_.history``. Every class needs >= 2 trials.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation split for this
-        fit only: two fits with the same int are bit-identical on CPU, and torch's global
-        random state is left as it was. (To guarantee this, fits running in threads of one
-        process take turns; run parallel trainings in separate processes.)
-    device : str or torch.device, default="cpu"
-        Where to train and predict ("cpu", "cuda", "cuda:1", ...).
-    verbose : int, default=0
-        0 is silent; 1 prints skorch's per-epoch table.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels seen in fit (any type), in the order of ``predict_proba`` columns.
-    n_features_in_ : int
-        Number of channels seen in fit.
-    n_channels_, n_times_ : int
-        Shape of one trial seen in fit.
-    sfreq_ : float or None
-        Sampling frequency when fitted on ``mne.Epochs``, else None.
-    ch_names_ : list of str or None
-        Channel names when fitted on ``mne.Epochs``, else None.
-    mean_, scale_ : ndarray of shape (n_channels,)
-        Per-channel mean and standard deviation of the training data; inputs are
-        standardized with them in fit and predict.
-    kernel_length_, pool_length_, pool_stride_ : int
-        The lengths actually used (see ``kernel_length``).
-    net_ : skorch.NeuralNetClassifier
-        The trained skorch net: ``net_.history`` has the per-epoch losses,
-        ``net_.module_`` the torch module."""
-
-
+@fill_doc
 class Conv2DEEGClassifier(BaseEEGClassifier):
-    __doc__ = (
-        """ShallowConvNet-style classifier with a 2D spatiotemporal stem.
+    """ShallowConvNet-style classifier with a 2D spatiotemporal stem.
 
     One convolution with ``n_filters`` kernels of ``n_channels x kernel_length`` samples,
     followed by batch norm, squaring, average pooling, log and a linear classifier
     (:class:`sktime_eeg.nn.ShallowNet` on :class:`sktime_eeg.nn.SpatioTemporalStem`).
 
     Parameters
-    ----------"""
-        + _ARCH_DOC
-        + _TRAINING_DOC
-        + """
+    ----------
+    %(n_filters)s
+    %(kernel_length)s
+    %(pool_length)s
+    %(pool_stride)s
+    %(dropout)s
+    %(training)s
+    %(random_state)s
+    %(device_verbose)s
+
+    Attributes
+    ----------
+    %(classifier_attributes)s
 
     See Also
     --------
@@ -105,7 +49,6 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
     >>> clf.predict(X[:3]).shape
     (3,)
     """
-    )
 
     def __init__(
         self,
@@ -151,9 +94,9 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         return ShallowNet(stem, n_classes, n_times, pool_length, pool_stride, self.dropout)
 
 
+@fill_doc
 class Conv1DEEGClassifier(BaseEEGClassifier):
-    __doc__ = (
-        """ShallowConvNet classifier with the 1D stem: temporal then spatial convolution.
+    """ShallowConvNet classifier with the 1D stem: temporal then spatial convolution.
 
     ``n_filters_time`` temporal kernels of ``kernel_length`` samples, then ``n_filters``
     spatial filters across all channels, with no non-linearity between them, followed by the
@@ -163,16 +106,24 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
     Parameters
     ----------
     n_filters_time : int, default=40
-        Number of temporal kernels before the spatial convolution."""
-        + _ARCH_DOC
-        + _TRAINING_DOC
-        + """
+        Number of temporal kernels before the spatial convolution.
+    %(n_filters)s
+    %(kernel_length)s
+    %(pool_length)s
+    %(pool_stride)s
+    %(dropout)s
+    %(training)s
+    %(random_state)s
+    %(device_verbose)s
+
+    Attributes
+    ----------
+    %(classifier_attributes)s
 
     See Also
     --------
     Conv2DEEGClassifier : the same model with one spatiotemporal convolution.
     """
-    )
 
     _positive_int_params = (*BaseEEGClassifier._positive_int_params, "n_filters_time")
 
@@ -243,27 +194,9 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
 _STEMS = ("2d", "1d")
 
 
-def _replace_once(text: str, old: str, new: str) -> str:
-    """``text.replace(old, new)`` that fails loudly when a shared docstring fragment changed."""
-    if text.count(old) != 1:
-        raise RuntimeError(f"docstring fragment to adapt not found exactly once: {old!r}")
-    return text.replace(old, new)
-
-
-_CONFORMER_ARCH_DOC = _replace_once(
-    _replace_once(
-        _ARCH_DOC,
-        "Average-pooling window in samples over the squared signals (300 ms at 250 Hz).",
-        "Average-pooling window in samples (300 ms at 250 Hz); each pooled step is one token.",
-    ),
-    "Dropout probability before the linear classifier.",
-    "Dropout probability after pooling, inside the encoder layers and in the head.",
-)
-
-
+@fill_doc
 class ConformerEEGClassifier(BaseEEGClassifier):
-    __doc__ = (
-        """CNN + transformer hybrid (EEG-Conformer layout) with a 1D or 2D convolutional stem.
+    """CNN + transformer hybrid (EEG-Conformer layout) with a 1D or 2D convolutional stem.
 
     The stem (``stem="2d"``: one spatiotemporal convolution; ``stem="1d"``: temporal then
     spatial convolution) is followed by batch norm, ELU, average pooling and dropout; each
@@ -280,9 +213,12 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         :class:`sktime_eeg.nn.TemporalSpatialStem` ("1d"). A fitted "1d" model folds into the
         equivalent "2d" one with :meth:`fold`.
     n_filters_time : int, default=40
-        Number of temporal kernels before the spatial convolution (``stem="1d"`` only)."""
-        + _CONFORMER_ARCH_DOC
-        + """
+        Number of temporal kernels before the spatial convolution (``stem="1d"`` only).
+    %(n_filters)s
+    %(kernel_length)s
+    %(pool_length_conformer)s
+    %(pool_stride)s
+    %(dropout_conformer)s
     d_model : int, default=40
         Token dimension of the transformer.
     n_heads : int, default=4
@@ -290,9 +226,14 @@ class ConformerEEGClassifier(BaseEEGClassifier):
     n_layers : int, default=6
         Transformer encoder layers.
     dim_feedforward : int, default=160
-        Hidden size of the feed-forward block of each encoder layer."""
-        + _TRAINING_DOC
-        + """
+        Hidden size of the feed-forward block of each encoder layer.
+    %(training)s
+    %(random_state)s
+    %(device_verbose)s
+
+    Attributes
+    ----------
+    %(classifier_attributes)s
 
     See Also
     --------
@@ -315,7 +256,6 @@ class ConformerEEGClassifier(BaseEEGClassifier):
     >>> clf.predict(X[:3]).shape
     (3,)
     """
-    )
 
     _positive_int_params = (
         *BaseEEGClassifier._positive_int_params,

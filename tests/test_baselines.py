@@ -176,3 +176,60 @@ def test_bci_iv_2b_subject_4_cross_session(make, bci_iv_2b_subject_4):
     accuracy = make().fit(X_train, y_train).score(X_test, y_test)
     assert accuracy >= 0.90
     assert accuracy == pytest.approx(EXPECTED_BCI_IV_2B_S4[make.__name__], abs=0.02)
+
+
+# -- the input contract (problems found by a user probe) ------------------------------------
+@pytest.mark.parametrize("make", BASELINES)
+def test_reordered_channels_are_refused_not_mis_mapped(make, lateralized):
+    """The same channels in another order used to be classified as if in the fitted order
+    (TS+LR: 1.0 on the fitted order, chance reversed)."""
+    X, y = lateralized
+    clf = make().fit(as_epochs(X), y)
+    reordered = as_epochs(X).reorder_channels(["C4", "C1", "C2", "C3"])
+    with pytest.raises(
+        ValueError,
+        match=r"^EpochsToArray: the channels of X differ from those seen in fit: the same "
+        r"channels in another order .*epochs\.reorder_channels\(\['C3', 'C1', 'C2', 'C4'\]\)\.$",
+    ):
+        clf.predict(reordered)
+    with pytest.raises(ValueError, match=r"missing \['C4'\], not seen in fit \['Cz'\]"):
+        clf.predict(as_epochs(X).rename_channels({"C4": "Cz"}))
+
+
+@pytest.mark.parametrize("make", BASELINES)
+def test_units_microvolt_arrays_agree_with_epochs_and_volts_are_refused(make, lateralized):
+    """Fitted on Epochs (read in microvolts): the microvolt array gives the same predictions,
+    the volt array of epochs.get_data() (which used to score at chance) is refused."""
+    X, y = lateralized
+    epochs = as_epochs(X)
+    clf = make().fit(epochs[:30], y[:30])
+    np.testing.assert_array_equal(clf.predict(X[30:]), clf.predict(epochs[30:]))
+    np.testing.assert_allclose(
+        clf.predict_proba(X[30:]), clf.predict_proba(epochs[30:]), rtol=1e-9, atol=1e-12
+    )
+    with pytest.raises(
+        ValueError, match=r"amplitude of X is 1\.0e-06 times .*volts where microvolts.*X \* 1e6"
+    ):
+        clf.score(epochs[30:].get_data(), y[30:])
+
+
+@pytest.mark.parametrize("make", BASELINES)
+def test_input_a_covariance_cannot_use_gets_the_package_messages(make, lateralized):
+    """2D X, one-sample trials and a single class used to raise pyRiemann's internals (or,
+    for MDM and one class, to fit silently)."""
+    X, y = lateralized
+    with pytest.raises(ValueError, match=r"1 sample\(s\) per trial.*2D X \(n_trials, n_feat"):
+        make().fit(X[:, :, 0], y)
+    with pytest.raises(ValueError, match=r"1 sample\(s\) per trial, fewer than the 2 needed"):
+        make().fit(X[:, :, :1], y)
+    with pytest.raises(
+        ValueError,
+        match=rf"^{make.__name__}\(\) needs at least two classes to train; got one class "
+        r"\('left_hand'\) in all 40 trials",
+    ):
+        make().fit(X, np.full(40, "left_hand"))
+    with pytest.raises(ValueError, match="X has 40 trials but y has 39 labels"):
+        make().fit(X, y[:-1])
+    fitted = make().fit(X, y)
+    with pytest.raises(ValueError, match=r"1 sample\(s\) per trial"):
+        fitted.predict(X[:, :, :1])

@@ -191,18 +191,20 @@ def test_band_importance_from_epochs_equals_array(mu_model, mu_data):
     X, y = X_test[:60], y_test[:60]
     kwargs = dict(method="permute", n_repeats=2, random_state=3)
     from_array = band_importance(mu_model, X, y, sfreq=SFREQ, **kwargs)
-    from_epochs = band_importance(mu_model, _epochs(X), y, **kwargs)
+    # Epochs are read in microvolts: these Epochs read as X, the units mu_model was fitted in
+    from_epochs = band_importance(mu_model, _epochs(X * 1e-6), y, **kwargs)
     pd.testing.assert_frame_equal(from_array, from_epochs)
     assert from_epochs.attrs["sfreq"] == SFREQ
     with pytest.raises(ValueError, match="sfreq=100.0 but the Epochs are sampled at 64.0 Hz"):
-        band_importance(mu_model, _epochs(X), y, sfreq=100.0)
+        band_importance(mu_model, _epochs(X * 1e-6), y, sfreq=100.0)
 
 
 def test_band_importance_custom_scorer_sees_the_real_estimator_and_epochs(mu_model, mu_data):
     """Built-in scorers score bootstrap resamples from stored predictions; a callable scorer
     gets the estimator and resampled Epochs (trials repeated). Both give the same numbers."""
     *_, X_test, y_test, _ = mu_data
-    X, y = _epochs(X_test[:60]), y_test[:60]
+    # Epochs are read in microvolts: these read as X_test, the units mu_model was fitted in
+    X, y = _epochs(X_test[:60] * 1e-6), y_test[:60]
     seen = []
 
     def accuracy(estimator, X_scored, y_scored):
@@ -222,7 +224,9 @@ def test_band_importance_reads_sfreq_of_a_model_fitted_on_epochs(mu_data):
     X_train, y_train, X_test, y_test, _ = mu_data
     clf = Conv2DEEGClassifier(max_epochs=1, random_state=0, **dict(SMALL_NET, n_filters=2))
     clf.fit(_epochs(X_train[:40]), y_train[:40])
-    df = band_importance(clf, X_test[:20], y_test[:20], bands={"mu": (8, 13)}, n_repeats=2)
+    # fitted on Epochs (read in microvolts): arrays in microvolts
+    X_uv = X_test[:20] * 1e6
+    df = band_importance(clf, X_uv, y_test[:20], bands={"mu": (8, 13)}, n_repeats=2)
     assert df.attrs["sfreq"] == SFREQ
 
 

@@ -194,32 +194,32 @@ def test_epochs_that_are_not_preloaded(transformer, X_uv):
 
 # -- arrays and Epochs give the same numbers ------------------------------------------------
 @pytest.mark.parametrize(
-    ("for_arrays", "for_epochs", "signal_units"),
+    ("for_arrays", "for_epochs"),
     [
-        (BandpassFilter(8.0, 30.0, sfreq=SFREQ), BandpassFilter(8.0, 30.0), True),
+        (BandpassFilter(8.0, 30.0, sfreq=SFREQ), BandpassFilter(8.0, 30.0)),
         (
             BandpassFilter(8.0, 30.0, sfreq=SFREQ, method="iir"),
             BandpassFilter(8.0, 30.0, method="iir"),
-            True,
         ),
-        (Resampler(100.0, sfreq=SFREQ), Resampler(100.0), True),
-        (TimeCrop(0.5, 1.5, sfreq=SFREQ), TimeCrop(0.5, 1.5), True),
-        (ChannelPicker(["C4", "C3"], ch_names=CH_NAMES), ChannelPicker(["C4", "C3"]), True),
-        (ChannelPicker([2, 0]), ChannelPicker([2, 0]), True),
-        # outputs without units: compare the stored values
+        (Resampler(100.0, sfreq=SFREQ), Resampler(100.0)),
+        (TimeCrop(0.5, 1.5, sfreq=SFREQ), TimeCrop(0.5, 1.5)),
+        (ChannelPicker(["C4", "C3"], ch_names=CH_NAMES), ChannelPicker(["C4", "C3"])),
+        (ChannelPicker([2, 0]), ChannelPicker([2, 0])),
+        # unit-free outputs are stored so that they read back unchanged in microvolts
         (
             ExponentialStandardizer(init_block_size=100),
             ExponentialStandardizer(init_block_size=100),
-            False,
         ),
-        (EuclideanAligner(), EuclideanAligner(), False),
+        (EuclideanAligner(), EuclideanAligner()),
     ],
     ids=repr,
 )
-def test_arrays_and_epochs_give_the_same_numbers(for_arrays, for_epochs, signal_units, X_uv):
+def test_arrays_and_epochs_give_the_same_numbers(for_arrays, for_epochs, X_uv):
+    """Epochs are read in microvolts and results written back so that they read back in
+    microvolts: the array path and the Epochs path agree."""
     from_array = for_arrays.fit_transform(X_uv)
     out_epochs = for_epochs.fit_transform(make_epochs(X_uv))
-    from_epochs = out_epochs.get_data(units="uV" if signal_units else None)
+    from_epochs = out_epochs.get_data(units="uV")
     assert from_array.shape == from_epochs.shape
     np.testing.assert_allclose(from_epochs, from_array, rtol=1e-9, atol=1e-9)
 
@@ -435,7 +435,9 @@ def test_exponential_standardizer_standardizes_only_the_data_channels_of_epochs(
         out = ExponentialStandardizer(init_block_size=100).fit_transform(epochs)
     assert out.ch_names == MIXED_CH_NAMES and out.get_channel_types() == MIXED_CH_TYPES
     expected = ExponentialStandardizer(init_block_size=100).fit_transform(X_uv)
-    np.testing.assert_allclose(out.get_data()[:, :3], expected, rtol=1e-9, atol=1e-9)
+    # read back in the package's units (microvolts), the values of the array path
+    read_back = EpochsToArray().fit_transform(out)[:, :3]
+    np.testing.assert_allclose(read_back, expected, rtol=1e-9, atol=1e-9)
     # EOG, ECG, EMG, stim and misc pass through unchanged
     np.testing.assert_array_equal(out.get_data()[:, 3:], epochs.get_data()[:, 3:])
 
@@ -583,16 +585,18 @@ def test_euclidean_alignment_of_epochs_aligns_only_the_data_channels(grouped_dat
     out = aligner.fit_transform(epochs, groups=groups)
     assert out.ch_names == MIXED_CH_NAMES
     np.testing.assert_allclose(
-        out.get_data()[:, :3],
+        EpochsToArray().fit_transform(out)[:, :3],  # read back in the package's units
         EuclideanAligner().fit_transform(X, groups=groups),
         rtol=1e-9,
         atol=1e-9,
     )
     np.testing.assert_array_equal(out.get_data()[:, 3:], stored[:, 3:])  # EOG ... misc
     assert aligner.n_features_in_ == 8
-    for group in ("s1", "s2", "s3"):
+    for group in ("s1", "s2", "s3"):  # references in microvolts^2 (Epochs are read in uV)
         np.testing.assert_allclose(
-            aligner.references_[group], mean_covariance(stored[groups == group, :3]), rtol=1e-10
+            aligner.references_[group],
+            mean_covariance(stored[groups == group, :3] * 1e6),
+            rtol=1e-10,
         )
     np.testing.assert_array_equal(
         aligner.transform(epochs, groups=groups).get_data(), out.get_data()
@@ -602,7 +606,11 @@ def test_euclidean_alignment_of_epochs_aligns_only_the_data_channels(grouped_dat
         fitted.transform(epochs, groups=groups).get_data(), out.get_data(), rtol=1e-12
     )
     # every channel of an array is a data channel: 8, not the 3 of the fitted references
+    as_array = EpochsToArray().fit_transform(epochs)  # the package's units, as fit saw them
     with pytest.raises(ValueError, match=r"fitted on 3 data channel\(s\), but X has 8\."):
+        fitted.transform(as_array, groups=groups)
+    # the stored values (volts) are refused by the scale guard, not aligned 1e6 times off
+    with pytest.raises(ValueError, match=r"amplitude of X is 1\.0e-06 times.*X \* 1e6"):
         fitted.transform(stored, groups=groups)
 
 
@@ -711,3 +719,86 @@ def test_pipeline_with_cnn_classifier_on_epochs():
         ChannelPicker(["C4", "C3"]), Resampler(125.0), Conv2DEEGClassifier(max_epochs=1)
     ).fit(epochs, y)
     assert picked[-1].ch_names_ == ["C4", "C3"] and picked[-1].n_times_ == 250
+
+
+# -- the input contract (problems found by a user probe) ------------------------------------
+def test_euclidean_aligner_fitted_references_refuse_reordered_channels(grouped_data):
+    """reference='fit' used to whiten reordered channels with the fitted reference."""
+    X, _ = grouped_data
+    epochs = make_epochs(X)
+    aligner = EuclideanAligner(reference="fit").fit(epochs)
+    with pytest.raises(
+        ValueError,
+        match=r"^EuclideanAligner: .*same channels in another order.*"
+        r"epochs\.reorder_channels\(\['C3', 'Cz', 'C4'\]\)",
+    ):
+        aligner.transform(epochs.copy().reorder_channels(["C4", "Cz", "C3"]))
+    # the microvolt array of the same Epochs is aligned exactly like them
+    np.testing.assert_allclose(
+        aligner.transform(X), aligner.transform(epochs).get_data(units="uV"), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"l_freq": np.nan, "h_freq": 30.0}, r"l_freq must be a non-negative number .*got nan"),
+        ({"l_freq": 8.0, "h_freq": np.inf}, r"h_freq must be a non-negative number .*got inf"),
+        ({"l_freq": 8.0, "h_freq": -np.inf}, r"h_freq must be a non-negative number"),
+    ],
+)
+def test_bandpass_non_finite_edges_are_clear_errors(params, match, X_uv):
+    with pytest.raises(ValueError, match=match):
+        BandpassFilter(sfreq=SFREQ, **params).fit_transform(X_uv)
+
+
+@pytest.mark.parametrize(
+    ("l_freq", "h_freq", "match"),
+    [
+        (130.0, None, r"l_freq=130\.0 Hz is at or above the Nyquist frequency sfreq/2 = 125 Hz"),
+        (8.0, 125.0, r"h_freq=125\.0 Hz is at or above the Nyquist .* h_freq=None"),
+        (8.0, 200.0, r"h_freq=200\.0 Hz .*sfreq=250 Hz"),
+    ],
+)
+def test_bandpass_edges_at_or_above_nyquist_are_clear_errors(l_freq, h_freq, match, X_uv):
+    with pytest.raises(ValueError, match=match):
+        BandpassFilter(l_freq, h_freq, sfreq=SFREQ).fit_transform(X_uv)
+    with pytest.raises(ValueError, match=match):
+        BandpassFilter(l_freq, h_freq).fit_transform(make_epochs(X_uv))
+
+
+def test_channel_picker_boolean_mask_keeps_the_channels_where_true(X_uv):
+    """A mask used to fail with 'names a channel more than once'."""
+    mask = np.array([True, False, True])
+    np.testing.assert_array_equal(ChannelPicker(mask).fit_transform(X_uv), X_uv[:, mask])
+    np.testing.assert_array_equal(
+        ChannelPicker([False, True, False]).fit_transform(X_uv), X_uv[:, [1]]
+    )
+    out = ChannelPicker(mask).fit_transform(make_epochs(X_uv))
+    assert out.ch_names == ["C3", "C4"]
+    np.testing.assert_allclose(out.get_data(units="uV"), X_uv[:, mask], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"mask picks has 2 entries but X has 3 channels"):
+        ChannelPicker([True, False]).fit_transform(X_uv)
+    with pytest.raises(ValueError, match="False for every channel"):
+        ChannelPicker([False, False, False]).fit_transform(X_uv)
+    with pytest.raises(ValueError, match="mixes booleans with names or indices"):
+        ChannelPicker([True, 2]).fit_transform(X_uv)
+
+
+def test_stateless_steps_fitted_on_epochs_use_what_fit_saw_for_arrays(X_uv):
+    """Fitted on Epochs, an array of the same data needs no sfreq or ch_names, and is cropped
+    in the Epochs' time axis."""
+    epochs = make_epochs(X_uv, tmin=-0.5)
+    for step in (
+        TimeCrop(0.0, 1.0),
+        Resampler(100.0),
+        BandpassFilter(8.0, 30.0),
+        ChannelPicker(["C4", "C3"]),
+    ):
+        step.fit(epochs)
+        np.testing.assert_allclose(
+            step.transform(X_uv), step.transform(epochs).get_data(units="uV"), rtol=1e-9, atol=1e-9
+        )
+    # unfitted, an array needs its sfreq, and starts at time 0
+    with pytest.raises(ValueError, match="TimeCrop needs the sampling frequency"):
+        TimeCrop(0.0, 1.0).transform(X_uv)

@@ -154,3 +154,22 @@ def test_label_errors():
     with pytest.warns(Warning, match="column-vector y"):
         out = check_eeg_labels(np.array([[0], [1], [1]]), 3)
     assert out.shape == (3,)
+
+
+def test_public_names_stay_importable_from_validation():
+    """The input type lives in sktime_eeg._input; _validation re-exports it (one type)."""
+    from sktime_eeg import _input, _validation
+
+    for name in ("EEGInput", "is_epochs", "epochs_from_list", "n_trials"):
+        assert getattr(_validation, name) is getattr(_input, name)
+    for name in (
+        "check_positive_int",
+        "check_real",
+        "check_groups",
+        "resolve_sfreq",
+        "as_python_scalar",
+        "check_eeg_labels",
+        "check_eeg_data",
+    ):
+        assert callable(getattr(_validation, name))
+    assert isinstance(check_eeg_data(np.zeros((1, 2, 3))), _input.EEGInput)

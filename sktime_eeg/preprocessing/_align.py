@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._docs import fill_doc
 from .._validation import (
     check_groups,
     check_real,
@@ -35,10 +36,7 @@ def _group_indices(groups: np.ndarray | None, n_trials: int) -> list[tuple[Hasha
 
 def _inv_sqrt(reference: np.ndarray, label: Hashable, n_trials: int, n_times: int) -> np.ndarray:
     """``reference^{-1/2}`` through pyRiemann, with a clear error for a singular reference."""
-    try:
-        from pyriemann.geometry.base import invsqrtm
-    except ImportError:  # pyriemann < 0.12
-        from pyriemann.utils.base import invsqrtm
+    from pyriemann.geometry.base import invsqrtm
 
     eigvals = np.linalg.eigvalsh(reference)
     n_channels = reference.shape[0]
@@ -55,6 +53,7 @@ def _inv_sqrt(reference: np.ndarray, label: Hashable, n_trials: int, n_times: in
     return invsqrtm(reference)
 
 
+@fill_doc
 class EuclideanAligner(_BaseEEGTransformer):
     r"""Euclidean alignment (He & Wu 2019): whiten each group by its mean covariance.
 
@@ -105,8 +104,7 @@ class EuclideanAligner(_BaseEEGTransformer):
     references_ : dict
         Group label -> reference matrix of shape (n_data_channels, n_data_channels) (after
         shrinkage) of the training data; the key is None when fitted without groups.
-    n_features_in_ : int
-        Number of channels seen in fit (all of them, data channels or not).
+    %(transformer_attributes)s
 
     Notes
     -----
@@ -118,9 +116,12 @@ class EuclideanAligner(_BaseEEGTransformer):
     of an array is a data channel, so with ``reference="fit"`` give :meth:`transform` the
     same kind of input as :meth:`fit` when the Epochs have other channels.
 
-    Covariance is scale-dependent, so the aligned signal is unit-free (for Epochs it
-    replaces the signal of the data channels). Returns a float64 array of the input's shape
-    for arrays.
+    Epochs are read in the package's units (EEG in microvolts, see :ref:`units`), so a
+    reference fitted on Epochs aligns the microvolt array of the same data
+    (``EpochsToArray().fit_transform(epochs)``) exactly like the Epochs. The aligned signal is
+    unit-free; for Epochs it replaces the signal of the data channels, stored so that it reads
+    back unchanged in the package's units (``out.get_data(units="uV")``). Returns a float64
+    array of the input's shape for arrays.
 
     References
     ----------
@@ -192,7 +193,7 @@ class EuclideanAligner(_BaseEEGTransformer):
         if eeg.epochs is None:
             return eeg.data, None
         picks = _data_channel_picks("EuclideanAligner", eeg.epochs)
-        return eeg.epochs.get_data(picks=picks), picks
+        return eeg.data[:, picks], picks  # in the package's units (microvolts for EEG)
 
     @staticmethod
     def _output(eeg: _Input, aligned: np.ndarray, picks: np.ndarray | None) -> Any:

@@ -1,74 +1,34 @@
-"""Input handling shared by the transformers: Epochs or arrays in, the same kind out."""
+"""Plumbing shared by the transformers: Epochs or arrays in, the same kind out.
+
+The input contract (reading, units, the fit-time record and its check) is
+:mod:`sktime_eeg._input`'s; this module applies it to the transformers.
+"""
 
 from __future__ import annotations
 
 import numbers
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import validate_data
 
-from .._validation import (
-    check_eeg_data,
-    epochs_from_list,
-    is_epochs,
+from .._input import (
+    EPOCHS_UNITS,
+    EEGInput,
+    InputRecord,
+    _epochs_copy,  # noqa: F401 (used by the steps through this module)
+    epochs_with_data,
+    read_eeg,
 )
+
+#: A copy of Epochs holding new data, given in the package's units (see ``sktime_eeg._input``).
+_replace_epochs_data = epochs_with_data
 
 _MNE_VERBOSE = False
 
 
 # -- input handling -------------------------------------------------------------------------
-def _epochs_copy(epochs: Any) -> Any:
-    """A preloaded copy of ``epochs`` that can be modified freely."""
-    out = epochs.copy()
-    if not out.preload:
-        out.load_data()
-    return out
-
-
-def _replace_epochs_data(epochs: Any, data: np.ndarray, picks: np.ndarray | None = None) -> Any:
-    """A copy of ``epochs`` holding ``data`` instead of its signal.
-
-    With ``picks`` (channel indices), ``data`` holds only those channels, which it replaces;
-    the other channels keep their values. Without, ``data`` replaces all channels.
-    """
-    out = _epochs_copy(epochs)
-    if picks is not None:
-        full = out.get_data()  # a copy, in MNE's SI units (as stored)
-        full[:, picks] = data
-        data = full
-    return out.apply_function(lambda _: data, picks="all", channel_wise=False)
-
-
-def _volt_channel_types() -> tuple[str, ...]:
-    """MNE's channel types measured in volts (eeg, eog, ecg, emg, seeg, ecog, dbs, bio, ...)."""
-    from mne.defaults import DEFAULTS
-
-    return tuple(ch_type for ch_type, unit in DEFAULTS["si_units"].items() if unit == "V")
-
-
-def _get_data_units(units: str | dict | None, epochs: Any) -> str | dict | None:
-    """``units`` for :meth:`mne.Epochs.get_data`, with a voltage unit applied to every volt type.
-
-    MNE accepts a str only when the Epochs hold a single channel type with a unit, so
-    ``"uV"`` fails for EEG + EOG. When ``epochs`` have channels measured in volts, a voltage
-    unit (``"uV"``, ``"mV"``, ``"V"``, ...) becomes a dict over all of MNE's volt channel
-    types, which scales each of them and leaves the other types (stim, misc, MEG, ...) in
-    their SI units. Otherwise (e.g. MEG only), and for other values, ``units`` is returned as
-    it is, so MNE reports a unit that does not fit.
-    """
-    volt_types = _volt_channel_types()
-    if (
-        isinstance(units, str)
-        and units.endswith("V")
-        and len(units) <= 2
-        and any(ch_type in volt_types for ch_type in epochs.get_channel_types())
-    ):
-        return dict.fromkeys(volt_types, units)  # MNE validates the prefix
-    return units
-
-
 def _data_channel_picks(owner: str, epochs: Any) -> np.ndarray:
     """Indices of the data channels of ``epochs``, as ``epochs.pick("data")`` selects them.
 
@@ -112,17 +72,8 @@ def _data_channel_picks(owner: str, epochs: Any) -> np.ndarray:
     return picks
 
 
-class _Input(NamedTuple):
-    """A validated input: Epochs (then ``data`` is None) or a float64 3D array."""
-
-    epochs: Any
-    data: np.ndarray | None
-    sfreq: float | None
-    ch_names: list[str] | None
-    n_trials: int
-    n_channels: int
-    n_times: int
-    was_2d: bool
+#: The validated input of a transformer (the package's one input type).
+_Input = EEGInput
 
 
 def _restore_ndim(out: np.ndarray, was_2d: bool) -> np.ndarray:
@@ -161,6 +112,9 @@ class _BaseEEGTransformer(TransformerMixin, BaseEstimator):
     def _check_params(self) -> None:
         """Raise ``ValueError`` for invalid hyperparameters."""
 
+    def _check_input(self, eeg: EEGInput) -> None:
+        """Raise ``ValueError`` for input this step cannot take (in fit and transform)."""
+
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
         raise NotImplementedError
 
@@ -168,31 +122,39 @@ class _BaseEEGTransformer(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _validate(self, X: Any, *, reset: bool) -> _Input:
-        """Validate X through the shared validation; record / check ``n_features_in_``."""
-        X = epochs_from_list(X)
-        checked = check_eeg_data(X)
-        n_trials, n_channels, n_times = checked.data.shape
+    def _read_kwargs(self) -> dict:
+        """How Epochs are read (the package's units; :class:`EpochsToArray` uses its own)."""
+        return {"units": EPOCHS_UNITS}
+
+    def _validate(self, X: Any, *, reset: bool) -> EEGInput:
+        """Read X through the input contract; record it (fit) or check it (when fitted).
+
+        Arrays are read in float64 from the user's values, so float64 data keeps its
+        precision; Epochs in the package's units (volt channels in microvolts).
+        """
+        eeg = read_eeg(X, dtype="float64", **self._read_kwargs())
+        self._check_input(eeg)
+        if reset:
+            self.input_record_ = InputRecord.of(eeg)
+        elif hasattr(self, "input_record_"):
+            self.input_record_.check(eeg, type(self).__name__)
         # n_features_in_ (the number of channels) and feature names the scikit-learn way;
         # stateless transformers that were never fitted skip the comparison.
         validate_data(
             self,
-            X if hasattr(X, "columns") else checked.data,
+            X if hasattr(X, "columns") else eeg.data,
             skip_check_array=True,
             reset=reset,
         )
-        if is_epochs(X):
-            return _Input(
-                X, None, checked.sfreq, checked.ch_names, n_trials, n_channels, n_times, False
-            )
-        # Process in float64 from the user's values (not from the float32 validated copy),
-        # so float64 data keeps its precision.
-        array = np.asarray(X, dtype=np.float64)
-        data = array.reshape(n_trials, n_channels, n_times)
-        return _Input(None, data, None, None, n_trials, n_channels, n_times, array.ndim == 2)
+        return eeg
+
+    def _fitted(self, name: str) -> Any:
+        """``input_record_.<name>`` when fitted, else None (e.g. the sfreq fit saw)."""
+        record = getattr(self, "input_record_", None)
+        return None if record is None else getattr(record, name)
 
     def fit(self, X: Any, y: Any = None) -> _BaseEEGTransformer:
-        """Validate the parameters and the input; record ``n_features_in_``.
+        """Validate the parameters and the input; record what was seen (``input_record_``).
 
         Parameters
         ----------
@@ -217,7 +179,9 @@ class _BaseEEGTransformer(TransformerMixin, BaseEstimator):
         ----------
         X : mne.Epochs or array-like of shape (n_trials, n_channels, n_times) or \
                 (n_trials, n_features)
-            EEG with the number of channels seen in ``fit`` (when fitted).
+            EEG. When fitted, it is checked against what ``fit`` saw: the channels (names
+            for Epochs, in the same order; their number for arrays), the sampling frequency
+            of Epochs and the amplitude (units); see :mod:`sktime_eeg._input`.
 
         Returns
         -------

@@ -8,21 +8,20 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import (
-    resolve_sfreq,
-)
+from .._docs import fill_doc
+from .._validation import check_positive_int, resolve_sfreq
 from ._base import (
     _MNE_VERBOSE,
     _BaseEEGTransformer,
     _check_sfreq_value,
     _epochs_copy,
-    _get_data_units,
     _Input,
     _restore_ndim,
 )
 
 
 # -- EpochsToArray --------------------------------------------------------------------------
+@fill_doc
 class EpochsToArray(_BaseEEGTransformer):
     """Turn ``mne.Epochs`` into a float64 array in the chosen units.
 
@@ -38,7 +37,17 @@ class EpochsToArray(_BaseEEGTransformer):
         EOG, ECG, EMG, sEEG, ECoG, DBS, bio, ...), so Epochs that mix such types work; the
         other channels (stim, misc, MEG, ...) keep MNE's SI units, unscaled. Other strings
         and dicts (e.g. ``{"mag": "fT"}``) go to MNE as they are. Arrays carry no units: they
-        are returned as float64 copies of the values given.
+        are returned as float64 copies of the values given. The default is the package's
+        convention (see :ref:`units`), so a model fitted on Epochs gets the same numbers from
+        this step's output as from the Epochs.
+    min_times : int, default=1
+        Fewest samples per trial accepted. The Riemannian baselines set 2: a covariance
+        needs at least two samples, and a 2D ``X`` ``(n_trials, n_features)`` is read as one
+        sample per channel.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Examples
     --------
@@ -49,8 +58,9 @@ class EpochsToArray(_BaseEEGTransformer):
     array([1., 1.])
     """
 
-    def __init__(self, units: str | dict | None = "uV") -> None:
+    def __init__(self, units: str | dict | None = "uV", min_times: int = 1) -> None:
         self.units = units
+        self.min_times = min_times
 
     def _check_params(self) -> None:
         if self.units is not None and not isinstance(self.units, (str, dict)):
@@ -58,6 +68,25 @@ class EpochsToArray(_BaseEEGTransformer):
                 f"EpochsToArray: units must be a str such as 'uV' or 'V', a dict, or None; "
                 f"got {self.units!r}."
             )
+        check_positive_int(self.min_times, "min_times", "EpochsToArray")
+
+    def _read_kwargs(self) -> dict:
+        return {"units": self.units, "strict_units": True}
+
+    def _check_input(self, eeg: _Input) -> None:
+        if eeg.n_times >= self.min_times:
+            return
+        why = (
+            " A 2D X (n_trials, n_features) is read as n_features channels of one sample "
+            "each: pass EEG of shape (n_trials, n_channels, n_times)."
+            if eeg.was_2d
+            else " Give longer trials."
+        )
+        raise ValueError(
+            f"EpochsToArray(min_times={self.min_times}): X has {eeg.n_times} sample(s) per "
+            f"trial, fewer than the {self.min_times} needed (a covariance, as the Riemannian "
+            "baselines compute, needs at least 2)." + why
+        )
 
     def transform(self, X: Any) -> np.ndarray:
         """Return the signal of X as an array.
@@ -77,13 +106,14 @@ class EpochsToArray(_BaseEEGTransformer):
         """
         self._check_params()
         eeg = self._validate(X, reset=False)
-        if eeg.epochs is not None:
-            data = eeg.epochs.get_data(units=_get_data_units(self.units, eeg.epochs))
-            return np.ascontiguousarray(data, dtype=np.float64)
-        return _restore_ndim(eeg.data.copy(), eeg.was_2d)
+        data = eeg.data  # for Epochs read in ``units`` (a new array unless units=None)
+        if eeg.epochs is None or self.units is None:
+            data = data.copy()
+        return _restore_ndim(data, eeg.was_2d)
 
 
 # -- BandpassFilter -------------------------------------------------------------------------
+@fill_doc
 class BandpassFilter(_BaseEEGTransformer):
     """Band-pass (or low-/high-pass) filter every trial with MNE.
 
@@ -99,13 +129,15 @@ class BandpassFilter(_BaseEEGTransformer):
     h_freq : float or None
         Upper pass-band edge in Hz; None for a high-pass filter. Must be above ``l_freq``
         when both are given and below the Nyquist frequency.
-    sfreq : float or None, default=None
-        Sampling frequency of array input in Hz. Required for arrays; Epochs carry their own
-        (when set it must agree with theirs).
+    %(sfreq_arrays)s
     filter_length, l_trans_bandwidth, h_trans_bandwidth, method, iir_params, phase, \
 fir_window, fir_design, pad
         Passed to MNE; see :func:`mne.filter.filter_data`. Defaults are MNE's, except ``pad``
         whose default ``"edge"`` is the one of ``Epochs.filter``.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Notes
     -----
@@ -154,11 +186,14 @@ fir_window, fir_design, pad
         for name in ("l_freq", "h_freq"):
             value = getattr(self, name)
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not np.isfinite(value)
+                or value < 0
             ):
                 raise ValueError(
-                    f"BandpassFilter: {name} must be a non-negative number of Hz or None, got "
-                    f"{value!r}."
+                    f"BandpassFilter: {name} must be a non-negative number of Hz (finite) or "
+                    f"None, got {value!r}."
                 )
         if self.l_freq is None and self.h_freq is None:
             raise ValueError(
@@ -186,18 +221,38 @@ fir_window, fir_design, pad
             verbose=_MNE_VERBOSE,
         )
 
+    def _sfreq(self, eeg: _Input) -> float:
+        """The sampling frequency of the input, with the band edges checked against it."""
+        sfreq = resolve_sfreq("BandpassFilter", self.sfreq, eeg.sfreq, self._fitted("sfreq"))
+        nyquist = sfreq / 2.0
+        for name in ("l_freq", "h_freq"):
+            value = getattr(self, name)
+            if value is not None and value >= nyquist:
+                raise ValueError(
+                    f"BandpassFilter: {name}={value} Hz is at or above the Nyquist frequency "
+                    f"sfreq/2 = {nyquist:g} Hz of the data (sfreq={sfreq:g} Hz). Band edges "
+                    f"must lie below {nyquist:g} Hz"
+                    + (
+                        "; leave h_freq=None for a high-pass filter."
+                        if name == "h_freq"
+                        else "; lower l_freq, or resample to a higher sfreq first."
+                    )
+                )
+        return sfreq
+
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
-        resolve_sfreq("BandpassFilter", self.sfreq, eeg.sfreq)
+        self._sfreq(eeg)
         return _epochs_copy(epochs).filter(self.l_freq, self.h_freq, **self._mne_kwargs())
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
         from mne.filter import filter_data
 
-        sfreq = resolve_sfreq("BandpassFilter", self.sfreq, eeg.sfreq)
+        sfreq = self._sfreq(eeg)
         return filter_data(data, sfreq, self.l_freq, self.h_freq, copy=True, **self._mne_kwargs())
 
 
 # -- Resampler ------------------------------------------------------------------------------
+@fill_doc
 class Resampler(_BaseEEGTransformer):
     """Resample every trial to a new sampling frequency with MNE.
 
@@ -209,11 +264,14 @@ class Resampler(_BaseEEGTransformer):
     ----------
     sfreq_new : float
         Target sampling frequency in Hz.
-    sfreq : float or None, default=None
-        Sampling frequency of array input in Hz. Required for arrays; Epochs carry their own.
+    %(sfreq_arrays)s
     npad, window, pad, method
         Passed to MNE; see :func:`mne.filter.resample`. ``pad`` defaults to ``"edge"`` like
         ``Epochs.resample``.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Notes
     -----
@@ -267,7 +325,7 @@ class Resampler(_BaseEEGTransformer):
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
         from mne.filter import resample
 
-        sfreq = resolve_sfreq("Resampler", self.sfreq, eeg.sfreq)
+        sfreq = resolve_sfreq("Resampler", self.sfreq, eeg.sfreq, self._fitted("sfreq"))
         if np.isclose(float(self.sfreq_new), sfreq):
             return data.copy()
         out = resample(data, float(self.sfreq_new), sfreq, axis=-1, **self._mne_kwargs())
@@ -288,26 +346,39 @@ def _as_pick_list(picks: Any) -> list:
     if isinstance(picks, Sequence):
         return list(picks)
     raise ValueError(
-        "ChannelPicker: picks must be channel names or integer indices (a str, an int, or a "
-        f"list of them), got {picks!r}."
+        "ChannelPicker: picks must be channel names, integer indices or a boolean mask (a "
+        f"str, an int, or a list or array of them), got {picks!r}."
     )
 
 
+def _is_mask(picks: list) -> bool:
+    """Whether ``picks`` is a boolean mask over the channels (a list of bools)."""
+    return len(picks) > 0 and all(isinstance(p, (bool, np.bool_)) for p in picks)
+
+
+@fill_doc
 class ChannelPicker(_BaseEEGTransformer):
     """Keep the given channels, in the given order.
 
     Stateless. Epochs are picked with :meth:`mne.Epochs.pick` on a copy, so ``picks`` may be
     anything MNE accepts there (channel names, indices, channel types such as ``"eeg"``).
     Arrays have no channel names: give integer indices, or names together with the
-    ``ch_names`` of the array's channels.
+    ``ch_names`` of the array's channels (once fitted on Epochs, the fitted channel names
+    serve for arrays with that many channels). A boolean mask with one entry per channel
+    keeps the channels where it is True, in their order, as numpy and MNE do.
 
     Parameters
     ----------
-    picks : str, int, or list of str or int
+    picks : str, int, list of str or int, or boolean mask of shape (n_channels,)
         The channels to keep, in the order of the output. Repeated channels are an error.
     ch_names : list of str or None, default=None
-        Names of the channels of array input (axis 1), needed to pick arrays by name. For
-        Epochs leave it None (when set, it must equal the Epochs' channel names).
+        Names of the channels of array input (axis 1), needed to pick arrays by name unless
+        fitted on Epochs. For Epochs leave it None (when set, it must equal the Epochs'
+        channel names).
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Examples
     --------
@@ -325,6 +396,18 @@ class ChannelPicker(_BaseEEGTransformer):
         picks = _as_pick_list(self.picks)
         if len(picks) == 0:
             raise ValueError("ChannelPicker: picks is empty; name at least one channel.")
+        if _is_mask(picks):
+            if not any(picks):
+                raise ValueError(
+                    "ChannelPicker: the boolean mask picks is False for every channel; set "
+                    "it True for at least one channel."
+                )
+            return
+        if any(isinstance(p, (bool, np.bool_)) for p in picks):
+            raise ValueError(
+                "ChannelPicker: picks mixes booleans with names or indices; give a boolean "
+                f"mask (one bool per channel) or channel names or indices, got {picks!r}."
+            )
         if len(set(picks)) != len(picks):
             raise ValueError(f"ChannelPicker: picks {picks!r} names a channel more than once.")
         if self.ch_names is not None and (
@@ -335,6 +418,15 @@ class ChannelPicker(_BaseEEGTransformer):
                 f"{self.ch_names!r}."
             )
 
+    @staticmethod
+    def _mask_indices(picks: list, n_channels: int) -> list[int]:
+        if len(picks) != n_channels:
+            raise ValueError(
+                f"ChannelPicker: the boolean mask picks has {len(picks)} entries but X has "
+                f"{n_channels} channels; give one bool per channel (axis 1)."
+            )
+        return np.flatnonzero(picks).tolist()
+
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
         if self.ch_names is not None and list(self.ch_names) != eeg.ch_names:
             raise ValueError(
@@ -342,6 +434,8 @@ class ChannelPicker(_BaseEEGTransformer):
                 f"{eeg.ch_names}. Epochs carry their channel names; leave ch_names=None."
             )
         picks = _as_pick_list(self.picks)
+        if _is_mask(picks):
+            picks = self._mask_indices(picks, eeg.n_channels)
         if all(isinstance(p, numbers.Integral) for p in picks):
             self._check_indices(picks, eeg.n_channels)
         return _epochs_copy(epochs).pick(picks, verbose=_MNE_VERBOSE)
@@ -357,16 +451,21 @@ class ChannelPicker(_BaseEEGTransformer):
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
         picks = _as_pick_list(self.picks)
-        if all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in picks):
+        if _is_mask(picks):
+            indices = self._mask_indices(picks, eeg.n_channels)
+        elif all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in picks):
             indices = [int(p) for p in picks]
         elif all(isinstance(p, str) for p in picks):
-            if self.ch_names is None:
+            ch_names = self.ch_names
+            if ch_names is None and self._fitted("n_channels") == eeg.n_channels:
+                ch_names = self._fitted("ch_names")  # fitted on Epochs: their names
+            if ch_names is None:
                 raise ValueError(
                     f"ChannelPicker: picks {picks} are channel names, but arrays carry none. "
                     "Pass the names of the array's channels, e.g. ChannelPicker(picks, "
                     "ch_names=['C3', 'Cz', 'C4']), pick by integer index, or pass mne.Epochs."
                 )
-            ch_names = list(self.ch_names)
+            ch_names = list(ch_names)
             if len(ch_names) != eeg.n_channels:
                 raise ValueError(
                     f"ChannelPicker: ch_names has {len(ch_names)} names but X has "
@@ -388,12 +487,14 @@ class ChannelPicker(_BaseEEGTransformer):
 
 
 # -- TimeCrop -------------------------------------------------------------------------------
+@fill_doc
 class TimeCrop(_BaseEEGTransformer):
     """Keep the samples of every trial between ``tmin`` and ``tmax`` seconds.
 
     Stateless. Epochs are cropped with :meth:`mne.Epochs.crop` on a copy, in their own time
-    axis (``epochs.times``, which may start before 0). For arrays the first sample is time 0,
-    so sample ``i`` is at ``i / sfreq`` seconds; the window is samples
+    axis (``epochs.times``, which may start before 0). For arrays the first sample is time 0
+    (or, once fitted on Epochs, the time of their first sample, so that the array of the same
+    Epochs is cropped alike), so sample ``i`` is at ``i / sfreq`` seconds; the window is samples
     ``round(tmin * sfreq)`` to ``round(tmax * sfreq)`` (inclusive when ``include_tmax``),
     which is what MNE selects on Epochs starting at 0.
 
@@ -403,11 +504,14 @@ class TimeCrop(_BaseEEGTransformer):
         Start of the window in seconds; None for the first sample.
     tmax : float or None
         End of the window in seconds; None for the last sample.
-    sfreq : float or None, default=None
-        Sampling frequency of array input in Hz. Required for arrays; Epochs carry their own.
+    %(sfreq_arrays)s
     include_tmax : bool, default=True
         Whether the sample at ``tmax`` is kept (MNE's convention). With False, 0.5 to 3.5 s at
         250 Hz is exactly 750 samples, ``X[..., 125:875]``.
+
+    Attributes
+    ----------
+    %(transformer_attributes)s
 
     Raises
     ------
@@ -479,6 +583,7 @@ class TimeCrop(_BaseEEGTransformer):
         )
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
-        sfreq = resolve_sfreq("TimeCrop", self.sfreq, eeg.sfreq)
-        start, stop = self._sample_window(sfreq, 0.0, eeg.n_times)
+        sfreq = resolve_sfreq("TimeCrop", self.sfreq, eeg.sfreq, self._fitted("sfreq"))
+        first_time = self._fitted("tmin") or 0.0  # fitted on Epochs: their time axis
+        start, stop = self._sample_window(sfreq, first_time, eeg.n_times)
         return data[:, :, start:stop].copy()

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import lfilter
 
+from .._docs import fill_doc
 from .._validation import (
     check_positive_int,
     check_real,
@@ -15,7 +16,6 @@ from .._validation import (
 from ._base import (
     _BaseEEGTransformer,
     _data_channel_picks,
-    _get_data_units,
     _Input,
     _replace_epochs_data,
 )
@@ -61,6 +61,7 @@ def _exponential_moving_standardize(
     return out
 
 
+@fill_doc
 class ExponentialStandardizer(_BaseEEGTransformer):
     r"""Exponential moving standardization of each channel, as used for ShallowConvNet.
 
@@ -89,6 +90,10 @@ class ExponentialStandardizer(_BaseEEGTransformer):
     eps : float, default=1e-4
         Floor of the standard deviation, in the units of the data.
 
+    Attributes
+    ----------
+    %(transformer_attributes)s
+
     Notes
     -----
     Originally the standardization runs over the continuous recording; here it runs within
@@ -104,8 +109,10 @@ class ExponentialStandardizer(_BaseEEGTransformer):
 
     For Epochs only the data channels are standardized: EEG, MEG, sEEG, ECoG, DBS, fNIRS and
     CSD channels (bad ones included), the channels ``epochs.pick("data")`` keeps. Their
-    standardized (unit-free) values replace their signal; the other channels (EOG, ECG, EMG,
-    stim, misc, ...) are passed through unchanged. Epochs without data channels, or with data
+    standardized (unit-free) values replace their signal, stored so that they read back
+    unchanged in the package's units (``out.get_data(units="uV")`` or :class:`EpochsToArray`
+    give the same numbers as the array path); the other channels (EOG, ECG, EMG, stim, misc,
+    ...) are passed through unchanged. Epochs without data channels, or with data
     channels in different units (EEG in volts and MEG in tesla), are an error: process one
     kind of sensor at a time. Every channel of an array is a data channel.
 
@@ -150,7 +157,7 @@ class ExponentialStandardizer(_BaseEEGTransformer):
 
     def _transform_epochs(self, epochs: Any, eeg: _Input) -> Any:
         picks = _data_channel_picks("ExponentialStandardizer", epochs)
-        data = epochs.get_data(picks=picks, units=_get_data_units("uV", epochs))
+        data = eeg.data[:, picks]  # in the package's units: volt channels in microvolts
         return _replace_epochs_data(epochs, self._standardize(data), picks)
 
     def _transform_array(self, data: np.ndarray, eeg: _Input) -> np.ndarray:
