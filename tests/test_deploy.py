@@ -129,8 +129,8 @@ def test_onnx_export_errors(tmp_path):
     clf.fit(epochs, y)
     with pytest.raises(ValueError, match="contradicts.*fitted on Epochs with sfreq=100.0"):
         export_onnx(clf, tmp_path / "m.onnx", sfreq=250.0)
-    with pytest.raises(ValueError, match="units='uV' contradicts"):
-        export_onnx(clf, tmp_path / "m.onnx", units="uV")
+    with pytest.raises(ValueError, match="units='V' contradicts"):
+        export_onnx(clf, tmp_path / "m.onnx", units="V")
     array_clf = _small(Conv2DEEGClassifier, kernel_length=11, pool_length=20, pool_stride=5)
     array_clf.fit(X, y)
     with pytest.raises(ValueError, match="must be 3 channel names"):
@@ -145,7 +145,7 @@ def test_onnx_model_checks_input_like_the_estimator(tmp_path):
     clf = _small(Conv2DEEGClassifier, kernel_length=11, pool_length=20, pool_stride=5)
     clf.fit(epochs, y)
     model = load_onnx(export_onnx(clf, tmp_path / "m.onnx"))
-    assert model.ch_names == ["C3", "Cz", "C4"] and model.units == "V"
+    assert model.ch_names == ["C3", "Cz", "C4"] and model.units == "uV"
     np.testing.assert_allclose(
         model.predict_proba(epochs), clf.predict_proba(epochs), rtol=0, atol=PARITY_ATOL
     )
@@ -156,7 +156,7 @@ def test_onnx_model_checks_input_like_the_estimator(tmp_path):
         model.predict_proba(resampled)
     with pytest.raises(ValueError, match="59 samples per trial.*fitted on 60"):
         model.predict_proba(X[:, :, :59])
-    with pytest.raises(ValueError, match="2 channels.*expects 3"):
+    with pytest.raises(ValueError, match="X has 2 features, but ONNXModel is expecting 3"):
         model.predict_proba(X[:, :2])
     with pytest.raises(ValueError, match=r"X\[np.newaxis\]"):
         model.predict_proba(X[0])
@@ -229,7 +229,7 @@ def test_onnx_parity_eegmmidb_epochs(tmp_path):
     clf = _small(Conv2DEEGClassifier).fit(epochs, epochs.events[:, 2])
     model = load_onnx(export_onnx(clf, tmp_path / "m.onnx"))
     assert model.ch_names == raw.ch_names and model.sfreq == 160.0 and model.n_channels == 64
-    _assert_parity(clf, model, epochs.get_data())
+    _assert_parity(clf, model, epochs.get_data(units="uV"))
 
 
 # -- the online decoder ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from .._input import EPOCHS_UNITS
 from .._validation import check_positive_int, check_real
 from ..preprocessing._streaming import StreamingFilter
 from ._extras import import_optional
@@ -179,7 +180,7 @@ def run_stream(
         frequency (exported from Epochs or with ``sfreq=``), which the stream must have.
         With channel names, those channels are picked from the stream in the model's order
         (the stream may carry more); without, the stream must have exactly the model's
-        channel count. When the model declares a voltage unit (``units``: ``"V"`` for
+        channel count. When the model declares a voltage unit (``units``: ``"uV"`` for
         a model fitted on Epochs) and the stream declares its units (e.g. ``microvolts``),
         the values are rescaled to the model's units (``report.extra["unit_scale"]``); a
         stream without declared units is taken as is, with a warning.
@@ -261,7 +262,7 @@ def run_stream(
         picks = _stream_picks(spec, list(stream.ch_names), source)
         model_units = getattr(model, "units", None)
         if model_units is None and getattr(model, "sfreq_", None) is not None:
-            model_units = "V"  # an estimator fitted on Epochs saw MNE's SI units
+            model_units = EPOCHS_UNITS  # an estimator fitted on Epochs read them in microvolts
         scale = _unit_scale(
             model_units,
             stream.sinfo.get_channel_units(),

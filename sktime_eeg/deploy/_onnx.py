@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validation import check_eeg_data, check_positive_int, is_epochs
+from .._input import EPOCHS_UNITS, InputRecord, read_eeg
+from .._validation import check_positive_int
 from ..preprocessing._streaming import StreamingFilter
 from ._extras import import_optional
 
@@ -150,7 +151,8 @@ def export_onnx(
         Sampling frequency in Hz, likewise for an estimator fitted on arrays.
     units : str or None, default=None
         Units of the values the model expects (e.g. ``"uV"``), stored for the deployed side.
-        An estimator fitted on Epochs saw MNE's SI units, so its units are ``"V"``.
+        An estimator fitted on Epochs read them in microvolts (the package's convention,
+        see :ref:`units`), so its units are ``"uV"``.
     filter : StreamingFilter or None, default=None
         The causal filter the training data went through (e.g.
         ``StreamingFilter.from_bandpass(8, 30, sfreq, method="iir")``). Its design is stored
@@ -200,7 +202,7 @@ def export_onnx(
     ):
         raise ValueError(f"export_onnx: sfreq must be a positive number of Hz, got {sfreq!r}.")
     rate = _resolve("sfreq", est.sfreq_, None if sfreq is None else float(sfreq))
-    fitted_units = "V" if est.sfreq_ is not None else None
+    fitted_units = EPOCHS_UNITS if est.sfreq_ is not None else None
     unit = _resolve("units", fitted_units, units)
     if filter is not None and not isinstance(filter, StreamingFilter):
         raise TypeError(
@@ -241,6 +243,8 @@ def export_onnx(
         "n_times": str(est.n_times_),
         "units": json.dumps(unit),
         "filter": filter_json,
+        # Per-channel standard deviation of the training data, for the scale guard.
+        "amplitude": json.dumps(np.asarray(est.input_record_.amplitude, dtype=float).tolist()),
     }
     del model.metadata_props[:]
     for key, value in metadata.items():
@@ -319,6 +323,18 @@ class ONNXModel:
         self.units = json.loads(meta["units"])
         spec = json.loads(meta["filter"])
         self.filter = None if spec is None else StreamingFilter.from_dict(spec)
+        amplitude = json.loads(meta.get("amplitude", "null"))
+        # The estimators' input contract: channels, sfreq, window length and scale guard.
+        self._record = InputRecord(
+            n_channels=self.n_channels,
+            n_times=self.n_times,
+            ch_names=None if self.ch_names is None else tuple(self.ch_names),
+            sfreq=self.sfreq,
+            tmin=None,
+            amplitude=np.full(self.n_channels, np.nan)
+            if amplitude is None
+            else np.asarray(amplitude, dtype=np.float64),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -328,37 +344,10 @@ class ONNXModel:
         )
 
     def _check_X(self, X: Any) -> np.ndarray:
-        eeg = check_eeg_data(X, keep_float64=True)
-        data = eeg.data
-        _, n_channels, n_times = data.shape
-        if n_channels != self.n_channels:
-            hint = (
-                " A single trial of shape (n_channels, n_times) must be passed as X[np.newaxis]."
-                if np.ndim(X) == 2 and not is_epochs(X)
-                else ""
-            )
-            raise ValueError(
-                f"X has {n_channels} channels (axis 1 of (n_trials, n_channels, n_times)) but "
-                f"the model expects {self.n_channels}." + hint
-            )
-        if eeg.ch_names is not None and self.ch_names is not None:
-            if eeg.ch_names != self.ch_names:
-                raise ValueError(
-                    f"The channels of X differ from those the model was fitted on: got "
-                    f"{eeg.ch_names}, expected {self.ch_names}. Reorder or pick them with "
-                    f"epochs.reorder_channels({self.ch_names!r})."
-                )
-        if eeg.sfreq is not None and self.sfreq is not None and eeg.sfreq != self.sfreq:
-            raise ValueError(
-                f"X is sampled at {eeg.sfreq} Hz but the model was fitted at {self.sfreq} Hz; "
-                f"resample it first, e.g. epochs.resample({self.sfreq})."
-            )
-        if n_times != self.n_times:
-            raise ValueError(
-                f"X has {n_times} samples per trial but the model was fitted on {self.n_times}; "
-                "crop or resample the trials to the fitted window."
-            )
-        return data.astype(np.float64, copy=False)
+        """X read and checked as the estimators do (Epochs in microvolts), as float64."""
+        eeg = read_eeg(X, dtype="float64")
+        self._record.check(eeg, "ONNXModel", n_times=True)
+        return eeg.data
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities.

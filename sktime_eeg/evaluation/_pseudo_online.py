@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._input import EPOCHS_UNITS, epochs_units
 from .._validation import check_positive_int, check_real
 
 __all__ = ["PseudoOnlineResult", "plot_pseudo_online", "pseudo_online", "wolpaw_itr"]
@@ -221,7 +222,7 @@ def pseudo_online(
         :mod:`sktime_eeg.baselines`); a clone is fitted on the training windows. The
         sktime_eeg networks get them as ``mne.Epochs`` (so they record ``ch_names_`` and
         ``sfreq_``, which :func:`~sktime_eeg.deploy.export_onnx` stores), other classifiers
-        as float64 arrays in volts -- the form every decision is then made on.
+        as float64 arrays in microvolts -- the form every decision is then made on.
     raw : mne.io.Raw or list of mne.io.Raw
         The runs, continuous.
     events : list of ndarray or None, default=None
@@ -346,8 +347,12 @@ def pseudo_online(
             "pseudo_online: the runs have different channels; pick or reorder them to match."
         )
 
+    def run_data_raw(i: int) -> np.ndarray:
+        # The package's convention: volt channels in microvolts (as Epochs are read).
+        return picked[i].get_data(units=epochs_units(EPOCHS_UNITS, picked[i]))
+
     def run_data(i: int) -> np.ndarray:
-        data = picked[i].get_data()  # volts (MNE's SI units), float64
+        data = run_data_raw(i)
         if filter is not None:
             data = filter.copy(reset=True).filter(data)
         return data
@@ -374,11 +379,10 @@ def pseudo_online(
 
     X = np.stack(X)
     if isinstance(estimator, BaseEEGClassifier):
-        # The networks standardize, so Epochs (volts) and arrays give the same model; Epochs
-        # make it carry the channel names and sampling frequency (for export_onnx).
-        X = mne.EpochsArray(X, mne.create_info(ch_names, sfreq, "eeg"), verbose=False)
-    # Other classifiers are fitted on the arrays their decisions will be made on (volts);
-    # Epochs could be converted to other units by their first step (e.g. EpochsToArray).
+        # Epochs make the network carry the channel names and sampling frequency (for
+        # export_onnx); they hold volts and are read back in microvolts, the units of ``data``.
+        X = mne.EpochsArray(X * 1e-6, mne.create_info(ch_names, sfreq, "eeg"), verbose=False)
+    # Other classifiers are fitted on the arrays their decisions will be made on (microvolts).
     fitted = clone(estimator).fit(X, np.asarray(y))
     classes = np.asarray(fitted.classes_)
     task_classes = np.array([c for c in classes if not (rest_class and c == "rest")])
@@ -387,7 +391,7 @@ def pseudo_online(
     rows = []
     cycle = []
     for i in test_runs:
-        data = picked[i].get_data()
+        data = run_data_raw(i)
         decisions = sliding_window_predict(
             fitted, data, n_window, n_step, filter=filter, sfreq=sfreq
         )
