@@ -34,6 +34,7 @@ from sktime_eeg.evaluation import (
     make_models,
     plot_fit_times,
     plot_scores,
+    read_results,
     run_comparison,
     summarize,
 )
@@ -51,8 +52,15 @@ RESULT_COLUMNS = [
     "predict_ms_per_trial",
     "n_parameters",
     "error",
+    "data_fingerprint",
+    "folds_fingerprint",
+    "scoring",
+    "params",
+    "version",
+    "fingerprint",
 ]
 TIMING = ["fit_seconds", "predict_ms_per_trial"]
+FINGERPRINTS = RESULT_COLUMNS[-6:]
 
 
 # -- data and estimators for the tests -------------------------------------------------------
@@ -107,13 +115,24 @@ class CountingLDA(ClassifierMixin, BaseEstimator):
     n_fits = 0
 
     def fit(self, X, y):
-        type(self).n_fits += 1
+        CountingLDA.n_fits += 1
         self.model_ = _lda().fit(X, y)
         self.classes_ = self.model_.classes_
         return self
 
     def predict(self, X):
         return self.model_.predict(X)
+
+
+class Flaky(CountingLDA):
+    """Fails while the class attribute ``failing`` is set (serial runs only)."""
+
+    failing = False
+
+    def fit(self, X, y):
+        if Flaky.failing:
+            raise RuntimeError("earlier failure")
+        return super().fit(X, y)
 
 
 class Interrupting(CountingLDA):
@@ -346,29 +365,27 @@ def test_resume_after_keyboard_interrupt(eeg, tmp_path):
 def test_resume_from_partly_written_csv_skips_present_rows_and_retries_failures(eeg, tmp_path):
     X, y, _ = eeg
     out = tmp_path / "results.csv"
-    full = compare({"a": _lda(), "b": _lda()}, X, y, cv=3, progress=False, tags={"subject": 7})
-    partial = full.iloc[[0, 2, 4]].copy()
-    partial.loc[partial.index[-1], "error"] = "RuntimeError: earlier failure"
-    partial.to_csv(out, index=False)
+    models = {"a": CountingLDA(), "b": Flaky()}
+    full = compare(models, X, y, cv=3, progress=False, tags={"subject": 7})
+    Flaky.failing = True
+    try:
+        failed = compare(models, X, y, cv=3, out=out, progress=False, tags={"subject": 7})
+    finally:
+        Flaky.failing = False
+    assert failed["error"].tolist() == [None] * 3 + ["RuntimeError: earlier failure"] * 3
+    header, a0, a1, a2, b0, b1, b2 = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(header + a0 + a2 + b0)  # a1, b1, b2 never written; b0 failed
 
     CountingLDA.n_fits = 0
-    resumed = compare(
-        {"a": CountingLDA(), "b": CountingLDA()},
-        X,
-        y,
-        cv=3,
-        out=out,
-        progress=False,
-        tags={"subject": 7},
-    )
+    resumed = compare(models, X, y, cv=3, out=out, progress=False, tags={"subject": 7})
     assert CountingLDA.n_fits == 4  # 6 fits, 2 done, the failed one rerun
     pd.testing.assert_frame_equal(resumed.drop(columns=TIMING), full.drop(columns=TIMING))
-    on_disk = pd.read_csv(out)
+    on_disk = read_results(out)
     assert len(on_disk) == 6 and on_disk["error"].isna().all()
     # Other tags are other rows: nothing is skipped for subject 8.
     CountingLDA.n_fits = 0
     compare({"a": CountingLDA()}, X, y, cv=3, out=out, progress=False, tags={"subject": 8})
-    assert CountingLDA.n_fits == 3 and len(pd.read_csv(out)) == 9
+    assert CountingLDA.n_fits == 3 and len(read_results(out)) == 9
     # Resumed rows keep this run's tag values ("8", not 8 as the CSV reads it back).
     CountingLDA.n_fits = 0
     again = compare(
@@ -383,8 +400,13 @@ def test_resume_refuses_a_csv_of_another_run(eeg, tmp_path):
     compare({"a": _lda()}, X, y, cv=2, out=out, progress=False)
     with pytest.raises(ValueError, match="its columns .* differ from this run's"):
         compare({"a": _lda()}, X, y, cv=2, out=out, progress=False, scoring="accuracy")
-    with pytest.raises(ValueError, match="has 20/20 train/test trials, this run's fold has 30/10"):
+    with pytest.raises(ValueError, match=r"the folds differ \(another cv"):
         compare({"a": _lda()}, X, y, cv=4, out=out, progress=False)
+    other = tmp_path / "other.csv"
+    other.write_text("model,fold,accuracy\nlda,0,0.5\n")  # not written by compare
+    with pytest.raises(ValueError, match="is not a result file of sktime_eeg"):
+        compare({"a": _lda()}, X, y, cv=2, out=other, progress=False)
+    assert other.read_text() == "model,fold,accuracy\nlda,0,0.5\n"
 
 
 def test_serial_and_process_parallel_runs_are_identical(eeg):
@@ -442,8 +464,12 @@ def test_compare_accepts_epochs_and_metadata_groups(eeg):
     from_epochs = compare({"lda": _lda()}, epochs, y, cv=cv, groups="session", progress=False)
     from_arrays = compare({"lda": _lda()}, X, y, cv=cv, groups=session, progress=False)
     pd.testing.assert_frame_equal(
-        from_epochs.drop(columns=TIMING), from_arrays.drop(columns=TIMING)
+        from_epochs.drop(columns=TIMING + FINGERPRINTS),
+        from_arrays.drop(columns=TIMING + FINGERPRINTS),
     )
+    # Epochs carry channel names, rate and events: other data than the bare array.
+    assert (from_epochs["data_fingerprint"] != from_arrays["data_fingerprint"]).all()
+    assert (from_epochs["params"] == from_arrays["params"]).all()
     assert from_epochs["test_groups"].tolist() == ["E"]
     joined = compare(
         {"lda": _lda()},
@@ -644,7 +670,9 @@ def test_run_comparison_errors(simulated):
     one_session = load_comparison_data(n_trials=12, window=(0.5, 1.0))
     with pytest.raises(ValueError, match="needs at least two subjects"):
         run_comparison(one_session, {"lda": _lda()}, "cross-subject", progress=False)
-    with pytest.raises(ValueError, match="Simulate several with n_sessions=2"):
+    with pytest.raises(
+        ValueError, match=r"Simulate several with load_comparison_data\(\.\.\., n_sessions=2\)"
+    ):
         run_comparison(one_session, {"lda": _lda()}, "cross-session", progress=False)
     with pytest.raises(ValueError, match="Unknown protocol 'loso'; choose from"):
         run_comparison(simulated, {"lda": _lda()}, "loso")
