@@ -198,7 +198,10 @@ def test_read_only_out_fails_before_any_fit(tmp_path, capsys, monkeypatch):
 
     import sktime_eeg.evaluation as evaluation
 
-    monkeypatch.setattr(evaluation, "load_comparison_data", pytest.fail)
+    def never(*args, **kwargs):
+        raise AssertionError("no data may be loaded when --out is not writable")
+
+    monkeypatch.setattr(evaluation, "load_comparison_data", never)
     candidates = []
     if Path("/sys/kernel").is_dir():  # sysfs refuses new files, to root as well
         candidates.append(Path("/sys/kernel/sktime-eeg-test-out"))

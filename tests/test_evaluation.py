@@ -409,6 +409,119 @@ def test_resume_refuses_a_csv_of_another_run(eeg, tmp_path):
     assert other.read_text() == "model,fold,accuracy\nlda,0,0.5\n"
 
 
+def test_rerun_with_other_data_or_hyperparameters_into_the_same_out_is_refused(eeg, tmp_path):
+    """The stale resume: other data, SNR, seed or hyperparameters into the same file used to
+    return the first run's numbers as "resumed"; now the rerun refuses, naming what differs."""
+    X, y, _ = eeg
+    out = tmp_path / "results.csv"
+    first = compare({"lda": _lda()}, X, y, cv=2, out=out, progress=False)
+    written = out.read_bytes()
+    noisier = X + np.random.default_rng(5).standard_normal(X.shape)
+    with pytest.raises(ValueError, match=r"model='lda', fold='0': the data differ"):
+        compare({"lda": _lda()}, noisier, y, cv=2, out=out, progress=False)
+    shrunk = make_pipeline(
+        FunctionTransformer(_log_variance), LinearDiscriminantAnalysis(solver="lsqr")
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"hyperparameter lineardiscriminantanalysis__solver is 'svd' there, 'lsqr' now",
+    ):
+        compare({"lda": shrunk}, X, y, cv=2, out=out, progress=False)
+    shuffled = StratifiedKFold(2, shuffle=True, random_state=1)
+    with pytest.raises(ValueError, match="the folds differ"):
+        compare({"lda": _lda()}, X, y, cv=shuffled, out=out, progress=False)
+    assert out.read_bytes() == written
+    again = compare({"lda": _lda()}, X, y, cv=2, out=out, progress=False)
+    pd.testing.assert_frame_equal(again, first)
+
+
+def test_torn_last_row_is_dropped_and_the_run_completed(eeg, tmp_path):
+    """A row cut mid-write (killed process, full disk) was read back as a finished fold and
+    the next append glued onto it; now it is dropped and refitted, the rest is kept."""
+    X, y, _ = eeg
+    out = tmp_path / "results.csv"
+    models = {"a": CountingLDA(), "b": CountingLDA()}
+    full = compare(models, X, y, cv=3, out=out, progress=False)
+    text = out.read_bytes()
+    last = text.rstrip(b"\n").rfind(b"\n") + 1
+    for cut in (last + 25, len(text) - 3):  # inside the last row, and inside its checksum
+        out.write_bytes(text[:cut])
+        CountingLDA.n_fits = 0
+        resumed = compare(models, X, y, cv=3, out=out, progress=False)
+        assert CountingLDA.n_fits == 1  # only the torn fold
+        pd.testing.assert_frame_equal(resumed.drop(columns=TIMING), full.drop(columns=TIMING))
+        on_disk = pd.read_csv(out)
+        assert len(on_disk) == 6 and on_disk["error"].isna().all()
+        np.testing.assert_array_equal(on_disk["accuracy"], full["accuracy"])
+
+
+class DivergedProba(ClassifierMixin, BaseEstimator):
+    """A fit that "succeeds" but whose outputs are NaN, as after a diverged training; predict
+    still returns valid-looking labels (the argmax of NaN probabilities is class 0)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), np.nan)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class NaNLabels(DivergedProba):
+    """Regression-style outputs: NaN predictions."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0.0, 1.0])
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+
+def test_diverged_fold_is_recorded_as_failed_never_scored(eeg, tmp_path):
+    X, y, _ = eeg
+    y01 = (y == "b").astype(float)
+    out = tmp_path / "results.csv"
+    results = compare(
+        {"ok": _lda(), "diverged": DivergedProba()}, X, y, cv=2, out=out, progress=False
+    )
+    diverged = results[results["model"] == "diverged"]
+    assert diverged["accuracy"].isna().all() and results["error"][:2].isna().all()
+    assert (
+        diverged["error"]
+        .str.startswith(
+            "ValueError: predict_proba returned NaN or infinite values for 20 of 20 test trials"
+        )
+        .all()
+    )
+    assert "training diverge" in diverged["error"].iloc[0]
+    assert read_results(out)["error"].notna().sum() == 2
+    nan_labels = compare({"nan": NaNLabels()}, X, y01, cv=2, progress=False)
+    assert nan_labels["error"].str.contains("predict returned NaN or infinite labels").all()
+    assert nan_labels["accuracy"].isna().all()
+
+
+def test_compare_counts_trials_without_copying_the_data():
+    """compare validated X by converting it to float32 (a copy of half its size) just to count
+    the trials; now it counts and checks in place."""
+    import tracemalloc
+
+    X = np.random.default_rng(0).standard_normal((240, 22, 500))  # 21 MB
+    y = np.repeat(["a", "b"], 120)
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="produced no folds"):
+        compare({"lda": _lda()}, X, y, cv=[], progress=False)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < X.nbytes / 8
+    X[3, 2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN in 1 trial\(s\)"):
+        compare({"lda": _lda()}, X, y, cv=[], progress=False)
+
+
 def test_serial_and_process_parallel_runs_are_identical(eeg):
     X, y, _ = eeg
     models = {"cnn": _tiny_cnn(), "lda": make_models(["csp-lda"])["csp-lda"]}
@@ -519,6 +632,7 @@ def test_compare_scoring_and_progress_callable(eeg):
         ({"tags": {"model": "x"}}, ValueError, r"tags \['model'\] clash"),
         ({"cv": []}, ValueError, "produced no folds"),
         ({"progress": "yes"}, TypeError, "progress must be a bool or a callable"),
+        ({"n_jobs": 0}, ValueError, r"n_jobs=0 runs no fit; pass a positive number"),
         ({"out": "."}, ValueError, r"out='\.' is a folder; .* pass a file path"),
     ],
 )

@@ -55,7 +55,7 @@ DEFAULT_SCORING = ("accuracy", "balanced_accuracy", "cohen_kappa")
 _FOLD_COLUMNS = ("model", "fold", "test_groups", "n_train", "n_test")
 _TIMING_COLUMNS = ("fit_seconds", "predict_ms_per_trial", "n_parameters", "error")
 #: Trials whose finiteness is checked per block (no copy of the whole data).
-_CHECK_BLOCK_VALUES = 1 << 22
+_CHECK_BLOCK_VALUES = 1 << 20
 
 
 # -- helpers that run inside the workers -------------------------------------------------------
@@ -191,7 +191,7 @@ def _check_X(X: Any) -> tuple[Any, int]:
         step = max(1, _CHECK_BLOCK_VALUES // max(1, data[:1].size))
         for start in range(0, len(data), step):
             if not np.isfinite(data[start : start + step]).all():
-                check_eeg_data(data[start : start + step])  # the NaN / inf error message
+                check_eeg_data(X)  # raises the NaN / inf error (a copy, on this path only)
     return X, int(data.shape[0])
 
 
@@ -379,16 +379,20 @@ def compare(
     Every estimator is cloned and fitted on each training fold and scored on the matching
     test fold, with the fit time, the prediction latency per trial and, for the torch-based
     sktime_eeg classifiers, the number of trainable parameters. A fold that raises gets its
-    error recorded in the ``error`` column and every other result is kept.
+    error recorded in the ``error`` column and every other result is kept. So does a fold
+    whose outputs are unusable: labels that are NaN or not classes of the training fold, or
+    ``predict_proba`` values that are NaN or infinite (a diverged network) -- such a fold is
+    never scored.
 
     Parameters
     ----------
     estimators : dict of {str: estimator}
         The models to compare, by name (the ``model`` column). Any scikit-learn classifier or
         pipeline accepting ``X``.
-    X : array-like of shape (n_trials, n_channels, n_times) or mne.Epochs
-        The EEG. Epochs are indexed with ``epochs[indices]``, so channel names and the
-        sampling frequency reach the estimators.
+    X : array-like of shape (n_trials, n_channels, n_times), mne.Epochs or list of Epochs
+        The EEG, counted and checked (dimensions, NaN / inf) in place, without a copy. Epochs
+        are indexed with ``epochs[indices]``, so channel names and the sampling frequency
+        reach the estimators; a list of Epochs is joined into one first.
     y : array-like of shape (n_trials,)
         Class labels.
     cv : int, cross-validation generator or iterable, default=5
@@ -407,21 +411,28 @@ def compare(
         scikit-learn scorer names (``"roc_auc"``, ...) and a dict ``{column: scorer}`` of
         callables ``scorer(estimator, X_test, y_test)`` are also accepted.
     n_jobs : int or None, default=None
-        Number of (estimator, fold) fits run in parallel through joblib. None means 1 unless
-        in a ``joblib.parallel_config`` context, so ``with joblib.parallel_config("dask"):``
-        spreads the fits over a Dask cluster. Results do not depend on it for estimators with
-        an int ``random_state``.
+        Number of (estimator, fold) fits run in parallel through joblib (-1: all cores). None
+        means 1 unless in a ``joblib.parallel_config`` context, so ``with
+        joblib.parallel_config("dask"):`` spreads the fits over a Dask cluster. Results do not
+        depend on it for estimators with an int ``random_state``.
     progress : bool or callable, default=True
         Print one line per finished fit (model, fold, scores, times); or call
         ``progress(row)`` with the row's dict.
     out : str, path-like or None, default=None
-        A CSV file. Each row is appended as soon as its fit finishes, so an interrupted run
-        keeps everything finished so far; a rerun with the same ``out`` skips the (tags,
-        model, fold) rows already there and reruns failed ones (their old rows are removed).
-        The returned table holds the rows of this call, resumed ones included.
+        A result file (CSV, written through :class:`ResultsStore`). It is created, or checked
+        to be writable, before the first fit. Each row is appended (and synced to disk) as
+        soon as its fit finishes, with a checksum, so an interrupted run keeps everything
+        finished so far and a row cut short by a crash is dropped. A rerun with the same
+        ``out`` reuses the rows of its (tags, model, fold) whose fingerprints -- data, folds,
+        scoring, the model's hyperparameters, the package version -- equal this run's, and
+        reruns failed ones (their old rows are removed). A file holding rows of the same tags
+        that were produced otherwise is refused with a :class:`ResumeError` (a ValueError)
+        naming what differs; write to another file then. The returned table holds the rows
+        of this call, resumed ones included.
     tags : dict or None, default=None
         Constant columns put first in every row (e.g. ``{"dataset": "bnci2014_004",
-        "subject": 1}``); they are part of the key used to resume.
+        "subject": 1}``); they are part of the key used to resume, and rows with other tags
+        in the same ``out`` are left alone.
 
     Returns
     -------
@@ -431,7 +442,16 @@ def compare(
         test fold, ``"+"``-joined; empty without groups), ``n_train``, ``n_test``, one per
         metric, ``fit_seconds``, ``predict_ms_per_trial``, ``n_parameters`` (NaN for
         estimators without a torch module), ``error`` (``"Type: message"``, None when the
-        fold succeeded).
+        fold succeeded), then the :data:`FINGERPRINT_COLUMNS` ``data_fingerprint``,
+        ``folds_fingerprint``, ``scoring``, ``params`` (the model's hyperparameters as
+        canonical JSON, see :func:`canonical_params`), ``version`` and ``fingerprint``.
+
+    Raises
+    ------
+    ResumeError
+        ``out`` holds rows of another run (see ``out``).
+    OSError
+        ``out`` cannot be written (raised before any fit).
 
     See Also
     --------

@@ -33,7 +33,7 @@ __all__ = [
 #: Hex digits of every fingerprint (64 bits: collisions are out of reach for result files).
 _DIGEST_SIZE = 8
 #: Bytes hashed per call for arrays that are not C-contiguous (no full copy is made).
-_BLOCK_BYTES = 1 << 24
+_BLOCK_BYTES = 1 << 20
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -61,7 +61,7 @@ def _update_array(hasher: Any, array: Any) -> None:
     # Hash trial blocks in C order (same bytes as the contiguous case, without a full copy).
     rows = max(1, _BLOCK_BYTES // max(1, array[:1].nbytes))
     for start in range(0, len(array), rows):
-        hasher.update(np.ascontiguousarray(array[start : start + rows]).tobytes())
+        hasher.update(memoryview(np.ascontiguousarray(array[start : start + rows])).cast("B"))
 
 
 def _plain(value: Any) -> Any:

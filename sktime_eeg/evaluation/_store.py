@@ -199,7 +199,7 @@ def _split(raw: bytes, path: Path) -> tuple[list[str], list[bytes], int, bool]:
         if stop < 0:
             break  # the last row has no line end: torn
         line = raw[position:stop]
-        if not _valid(line, len(columns)):
+        if _fields(line, len(columns)) is None:
             if raw[stop + 1 :].strip(b"\x00 \n"):
                 raise ValueError(
                     f"{path} is damaged: line {len(lines) + 2} fails its checksum (edited by "
@@ -212,21 +212,23 @@ def _split(raw: bytes, path: Path) -> tuple[list[str], list[bytes], int, bool]:
     return columns, lines, keep, keep < len(raw)
 
 
-def _valid(line: bytes, n_columns: int) -> bool:
+def _fields(line: bytes, n_columns: int) -> list[str] | None:
+    """The cells of a row line, or None when it is torn or damaged."""
     body, sep, checksum = line.rpartition(b",")
     if not sep or len(checksum) != 8:
-        return False
+        return None
     try:
         if int(checksum, 16) != zlib.crc32(body):
-            return False
+            return None
         fields = next(csv.reader([body.decode("utf-8")]))
     except (ValueError, UnicodeDecodeError, StopIteration, csv.Error):
-        return False
-    return len(fields) == n_columns
+        return None
+    return fields if len(fields) == n_columns else None
 
 
 def _frame(columns: list[str], lines: list[bytes], text_columns: Sequence[str]) -> pd.DataFrame:
-    """The rows as a DataFrame: ``text_columns`` as str ("" for empty), others inferred."""
+    """The rows as a DataFrame: ``text_columns`` as str ("" for empty), others inferred as
+    :func:`pandas.read_csv` does (numbers are read back exactly)."""
     text = (_line([*columns, CHECKSUM_COLUMN]) + "\n").encode("utf-8") + b"".join(lines)
     dtype = {c: str for c in text_columns if c in columns}
     frame = pd.read_csv(
@@ -280,7 +282,11 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
             f"{path} holds no results yet (not even a complete header); a run that writes "
             "to it has not finished its first row."
         )
-    return _frame(columns, lines, [c for c in columns if c in FINGERPRINT_COLUMNS])
+    return _frame(columns, lines, _text_columns(columns))
+
+
+def _text_columns(columns: Sequence[str]) -> list[str]:
+    return [c for c in columns if c in FINGERPRINT_COLUMNS or c == "test_groups"]
 
 
 # -- the store -------------------------------------------------------------------------------
@@ -381,8 +387,18 @@ class ResultsStore:
         """The columns that identify a row: ``group`` then ``task``."""
         return [*self.group, *self.task]
 
-    def _text_columns(self) -> list[str]:
-        return list(dict.fromkeys([*self.key, *self.fingerprint]))
+    def _frame(self) -> pd.DataFrame:
+        assert self._lines is not None
+        return _frame(self.columns, self._lines, _text_columns(self.columns))
+
+    def _records(self) -> list[dict[str, str]]:
+        """The rows as texts, exactly as written."""
+        assert self._lines is not None
+        n = len(self.columns)
+        return [
+            dict(zip(self.columns, _fields(line[:-1], n) or [], strict=True))
+            for line in self._lines
+        ]
 
     def open(self) -> pd.DataFrame:
         """Create or check the file; repair a torn last row; return the complete rows.
@@ -392,7 +408,7 @@ class ResultsStore:
         Returns
         -------
         pandas.DataFrame
-            The complete rows already in the file (the key and fingerprint columns as str).
+            The complete rows already in the file, typed as :func:`read_results` does.
 
         Raises
         ------
@@ -427,7 +443,7 @@ class ResultsStore:
             handle.flush()
             os.fsync(handle.fileno())
         self._lines = lines
-        return _frame(self.columns, lines, self._text_columns())
+        return self._frame()
 
     def _texts(self, row: Mapping[str, Any], columns: Sequence[str]) -> tuple[str, ...]:
         return tuple(_cell(row[c]) for c in columns)
@@ -456,12 +472,12 @@ class ResultsStore:
         if self._lines is None:
             self.open()
         assert self._lines is not None
-        previous = _frame(self.columns, self._lines, self._text_columns())
+        previous = self._frame()
         if not len(previous):
             return previous
         wanted = {self._texts(r, self.key): r for r in expected}
         groups = {self._texts(r, self.group): r for r in expected}
-        records = previous.to_dict("records")
+        records = self._records()
         for record in records:
             group = self._texts(record, self.group)
             if group not in groups:
@@ -480,7 +496,7 @@ class ResultsStore:
         keys = [self._texts(r, self.key) for r in records]
         failed = np.array(
             [
-                self.error is not None and record[self.error] is not None and key in wanted
+                self.error is not None and record[self.error] != "" and key in wanted
                 for record, key in zip(records, keys, strict=True)
             ],
             dtype=bool,
