@@ -129,6 +129,10 @@ def test_interrupt_keeps_results_and_says_how_to_resume(tmp_path, monkeypatch, c
             ["--n-trials", "24", "--train-sessions", "9", "--protocol", "cross-session"],
             "--train-sessions 9: not a session of subject 1, whose sessions are ['1', '2']",
         ),
+        (
+            ["--n-trials", "24", "--train-sessions", "1", "2", "--protocol", "cross-session"],
+            "--train-sessions 1 2 covers every session of subject 1 (['1', '2']), leaving none",
+        ),
     ],
 )
 def test_data_and_protocol_errors_exit_cleanly(argv, message, tmp_path, capsys):

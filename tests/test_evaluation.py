@@ -716,6 +716,13 @@ def test_make_models_registry():
     assert make_models(["conv2d"])["conv2d"].kernel_length == 25
     with pytest.raises(ValueError, match=r"Unknown model\(s\) \['eegnet'\]; choose from"):
         make_models(["conv2d", "eegnet"])
+    # scikit-learn's random_state convention: a RandomState draws one int seed per network.
+    drawn = make_models(["conv1d", "csp-lda", "conv2d"], random_state=np.random.RandomState(0))
+    again = make_models(["conv1d", "csp-lda", "conv2d"], random_state=np.random.RandomState(0))
+    seeds = [drawn["conv1d"].random_state, drawn["conv2d"].random_state]
+    assert all(isinstance(seed, int) for seed in seeds) and seeds[0] != seeds[1]
+    assert seeds == [again["conv1d"].random_state, again["conv2d"].random_state]
+    assert make_models(["conv2d"], random_state=None)["conv2d"].random_state is None
 
 
 def test_load_comparison_data_simulated():
@@ -731,6 +738,18 @@ def test_load_comparison_data_simulated():
     assert not np.array_equal(data.X[:20], data.X[20:40])  # sessions are distinct draws
     with pytest.raises(ValueError, match=r"Unknown dataset 'bci'; choose from \['simulated'"):
         load_comparison_data("bci")
+    for subjects in ([-3], [0], [1.5], ["x"]):
+        with pytest.raises(ValueError, match=r"subjects must be subject numbers \(integers from 1"):
+            load_comparison_data(subjects=subjects, n_trials=8)
+    with pytest.raises(ValueError, match="subjects repeat"):
+        load_comparison_data(subjects=[1, 1], n_trials=8)
+    with pytest.raises(ValueError, match="random_state must be >= 0"):
+        load_comparison_data(random_state=-1, n_trials=8)
+    small = {"n_trials": 8, "window": (0.5, 1.0)}
+    drawn = load_comparison_data(random_state=np.random.RandomState(4), **small)
+    np.testing.assert_array_equal(
+        drawn.X, load_comparison_data(random_state=np.random.RandomState(4), **small).X
+    )
 
 
 def test_load_comparison_data_from_an_epochs_file(tmp_path, eeg):

@@ -92,7 +92,7 @@ def uninterrupted(eeg, tmp_path_factory):
 
 
 # -- crash safety ----------------------------------------------------------------------------
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_a_file_cut_anywhere_resumes_to_exactly_the_uninterrupted_rows(eeg, uninterrupted, data):
     """Property: cut the result file at any byte (a killed process, a full disk), resume, and
@@ -221,16 +221,15 @@ def test_fingerprints_are_stable_across_processes_and_clones():
         "make_models(list(MODELS), sfreq=100.0).items()}))"
     )
     here = {k: canonical_params(m) for k, m in make_models(list(MODELS), sfreq=100.0).items()}
-    for seed in ("0", "12345"):
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
-        )
-        assert json.loads(result.stdout.strip().splitlines()[-1]) == here
+    result = subprocess.run(  # another process, with another seed of str hashes
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345", "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == here
     for name, model in make_models(list(MODELS), sfreq=100.0).items():
         assert canonical_params(clone(model)) == here[name], name
         assert " at 0x" not in json.dumps(here[name])
