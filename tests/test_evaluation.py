@@ -825,6 +825,22 @@ def test_run_comparison_checks_every_subject_before_the_first_fit(simulated, tmp
     assert not out.parent.exists()
 
 
+def test_run_comparison_refuses_another_runs_file_before_fitting_any_subject(simulated, tmp_path):
+    out = tmp_path / "results.csv"
+    second = np.asarray(simulated.subject) == "2"
+    only_2 = Bunch(**simulated)
+    for field in ("X", "y", "subject", "session"):
+        only_2[field] = simulated[field][second]
+    run_comparison(only_2, {"lda": CountingLDA()}, n_splits=2, progress=False, out=out)
+    altered = Bunch(**{**simulated, "X": np.where(second[:, None, None], 2, 1) * simulated.X})
+    CountingLDA.n_fits = 0
+    with pytest.raises(ValueError, match=r"subject='2', model='lda', fold='0': the data differ"):
+        run_comparison(altered, {"lda": CountingLDA()}, n_splits=2, progress=False, out=out)
+    assert CountingLDA.n_fits == 0  # subject 1 came first, but nothing was fitted
+    both = run_comparison(simulated, {"lda": CountingLDA()}, n_splits=2, progress=False, out=out)
+    assert CountingLDA.n_fits == 4 and both["subject"].tolist() == ["1"] * 4 + ["2"] * 4
+
+
 # -- real data -------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_compare_on_bci_iv_2b_train_to_evaluation_sessions():

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -482,6 +482,56 @@ def compare(
     >>> results["accuracy"].tolist()
     [0.5, 0.5, 0.5, 0.5]
     """
+    plan = _plan(
+        estimators,
+        X,
+        y,
+        cv=cv,
+        groups=groups,
+        scoring=scoring,
+        n_jobs=n_jobs,
+        progress=progress,
+        out=out,
+        tags=tags,
+    )
+    return _run(plan)
+
+
+class _Plan(NamedTuple):
+    """Everything :func:`compare` checked and prepared before its first fit."""
+
+    estimators: dict[str, Any]
+    X: Any
+    y: np.ndarray
+    groups: np.ndarray | None
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    scorers: dict[str, Any]
+    tags: dict[str, Any]
+    columns: list[str]
+    stamps: dict[str, dict[str, str]]
+    tasks: list[tuple[str, int]]
+    store: ResultsStore | None
+    expected: list[dict[str, Any]]
+    n_jobs: int | None
+    progress: bool | Callable[[dict[str, Any]], None]
+    out: Any
+
+
+def _plan(
+    estimators: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    *,
+    cv: Any,
+    groups: Any,
+    scoring: Any,
+    n_jobs: int | None,
+    progress: bool | Callable[[dict[str, Any]], None],
+    out: str | os.PathLike | None,
+    tags: Mapping[str, Any] | None,
+) -> _Plan:
+    """Check the arguments, draw the folds, fingerprint, check ``out``: no fit, no write but
+    the creation of ``out`` (with its header) and the repair of a torn last row."""
     estimators = _check_estimators(estimators)
     X, n_trials = _check_X(X)  # counted and checked in place: no copy of the data
     y = np.asarray(check_eeg_labels(y, n_trials, caller="compare"))
@@ -514,8 +564,8 @@ def compare(
         (name, fold) for name in estimators for fold in range(len(folds))
     ]  # model-major: progress reads model by model
 
-    previous = pd.DataFrame(columns=columns)
     store = None
+    expected = [{**tags, "model": name, "fold": fold, **stamps[name]} for name, fold in tasks]
     if out is not None:
         out_path = Path(out)
         if out_path.is_dir():
@@ -525,8 +575,20 @@ def compare(
             )
         store = ResultsStore(out_path, columns, group=list(tags))
         store.open()  # before any fit: an unwritable file fails now, a torn row is repaired
-        expected = [{**tags, "model": name, "fold": fold, **stamps[name]} for name, fold in tasks]
-        previous = store.resume(expected)
+        store.check(expected)  # a file of another run is refused now
+    return _Plan(
+        estimators, X, y, groups, folds, scorers, tags, columns, stamps, tasks, store,
+        expected, n_jobs, progress, out,
+    )  # fmt: skip
+
+
+def _run(plan: _Plan) -> pd.DataFrame:
+    """Fit what :func:`_plan` prepared (resuming from its store) and return the table."""
+    estimators, X, y, groups, folds, scorers, tags, columns, stamps, tasks, store = plan[:11]
+    n_jobs, progress, out = plan.n_jobs, plan.progress, plan.out
+    previous = pd.DataFrame(columns=columns)
+    if store is not None:
+        previous = store.resume(plan.expected)
         # The file reads "1" back as 1: restore this run's tag values and model names.
         for tag, value in tags.items():
             previous[tag] = [value] * len(previous)

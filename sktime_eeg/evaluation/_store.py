@@ -448,8 +448,44 @@ class ResultsStore:
     def _texts(self, row: Mapping[str, Any], columns: Sequence[str]) -> tuple[str, ...]:
         return tuple(_cell(row[c]) for c in columns)
 
+    def check(self, expected: Sequence[Mapping[str, Any]]) -> None:
+        """Raise :class:`ResumeError` if the file holds rows of another run; write nothing.
+
+        Lets a caller with several parts (e.g. one :func:`compare` per subject) check all of
+        them before the first fit. :meth:`resume` repeats the check.
+
+        Parameters
+        ----------
+        expected : sequence of dict
+            As for :meth:`resume`.
+        """
+        if self._lines is None:
+            self.open()
+        self._match(expected)
+
+    def _match(self, expected: Sequence[Mapping[str, Any]]) -> list[tuple[bool, bool]]:
+        """Check the rows against ``expected``; per row: (key wanted, failed)."""
+        wanted = {self._texts(r, self.key): r for r in expected}
+        groups = {self._texts(r, self.group): r for r in expected}
+        flags = []
+        for record in self._records():
+            key = self._texts(record, self.key)
+            failed = self.error is not None and record[self.error] != ""
+            flags.append((key in wanted, failed))
+            group = self._texts(record, self.group)
+            if group not in groups:
+                continue
+            mine = wanted.get(key, groups[group])
+            columns = self.fingerprint if key in wanted else self.shared
+            differences = self._differences(record, mine, columns)
+            if differences:
+                named = self.key if key in wanted else self.group
+                where = ", ".join(f"{c}={record[c]!r}" for c in named) or "its rows"
+                raise ResumeError(self.path, where, differences)
+        return flags
+
     def resume(self, expected: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-        """The rows of the file this run can reuse.
+        """The rows of the file this run can reuse (the file is read again first).
 
         Parameters
         ----------
@@ -461,7 +497,8 @@ class ResultsStore:
         -------
         pandas.DataFrame
             The succeeded rows of the file whose key is among ``expected``'s (their
-            fingerprints equal). Failed rows of those keys are removed from the file.
+            fingerprints equal), typed as :func:`read_results` does. Failed rows of those
+            keys are removed from the file (so that they are rerun).
 
         Raises
         ------
@@ -469,43 +506,16 @@ class ResultsStore:
             A row of the file has the key of an expected row but other fingerprints, or a row
             of an expected group differs in a ``shared`` fingerprint.
         """
-        if self._lines is None:
-            self.open()
+        self.open()  # the file may have grown since (another part of the same run)
         assert self._lines is not None
+        flags = self._match(expected)
         previous = self._frame()
-        if not len(previous):
-            return previous
-        wanted = {self._texts(r, self.key): r for r in expected}
-        groups = {self._texts(r, self.group): r for r in expected}
-        records = self._records()
-        for record in records:
-            group = self._texts(record, self.group)
-            if group not in groups:
-                continue
-            mine = groups[group]
-            key = self._texts(record, self.key)
-            columns = self.fingerprint if key in wanted else self.shared
-            if key in wanted:
-                mine = wanted[key]
-            differences = self._differences(record, mine, columns)
-            if differences:
-                named = self.key if key in wanted else self.group
-                where = ", ".join(f"{c}={record[c]!r}" for c in named) or "its rows"
-                raise ResumeError(self.path, where, differences)
-
-        keys = [self._texts(r, self.key) for r in records]
-        failed = np.array(
-            [
-                self.error is not None and record[self.error] != "" and key in wanted
-                for record, key in zip(records, keys, strict=True)
-            ],
-            dtype=bool,
-        )
-        if failed.any():
-            self._lines = [line for line, bad in zip(self._lines, failed, strict=True) if not bad]
+        drop = np.array([wanted and failed for wanted, failed in flags], dtype=bool)
+        if drop.any():
+            self._lines = [line for line, bad in zip(self._lines, drop, strict=True) if not bad]
             self._rewrite()
-        reuse = [key in wanted and not bad for key, bad in zip(keys, failed, strict=True)]
-        return previous[np.array(reuse, dtype=bool)].reset_index(drop=True)
+        reuse = np.array([wanted and not failed for wanted, failed in flags], dtype=bool)
+        return previous[reuse].reset_index(drop=True) if len(previous) else previous
 
     def _differences(
         self, record: Mapping[str, Any], mine: Mapping[str, Any], columns: Sequence[str]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from .._compare import DEFAULT_SCORING, compare
+from .._compare import DEFAULT_SCORING, _plan, _run, compare
 from .._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
 
 __all__ = ["PROTOCOLS", "check_protocol", "run_comparison"]
@@ -180,28 +180,32 @@ def run_comparison(
         for _ in cv.split(np.zeros((int(mask.sum()), 1)), y[mask], sessions[mask]):
             pass
 
-    tables = []
+    # Then prepare every subject (fingerprints, the results file): a file of another run is
+    # refused before the first fit of any subject.
+    plans = []
     for subject in pd.unique(subjects):
         mask = subjects == subject
-        subject_sessions = sessions[mask]
+        plan = _plan(
+            estimators,
+            data.X[mask],
+            y[mask],
+            cv=cv,
+            groups=sessions[mask],
+            scoring=scoring,
+            n_jobs=n_jobs,
+            progress=progress,
+            out=out,
+            tags={**tags, "subject": subject},
+        )
+        plans.append((subject, mask, plan))
+
+    tables = []
+    for subject, mask, plan in plans:
         if progress is True:
             print(
                 f"== {data.dataset}, {protocol}, subject {subject}: {int(mask.sum())} trials, "
-                f"sessions {pd.unique(subject_sessions).tolist()}",
+                f"sessions {pd.unique(sessions[mask]).tolist()}",
                 flush=True,
             )
-        tables.append(
-            compare(
-                estimators,
-                data.X[mask],
-                y[mask],
-                cv=cv,
-                groups=subject_sessions,
-                scoring=scoring,
-                n_jobs=n_jobs,
-                progress=progress,
-                out=out,
-                tags={**tags, "subject": subject},
-            )
-        )
+        tables.append(_run(plan))
     return pd.concat(tables, ignore_index=True)
