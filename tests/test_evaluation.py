@@ -583,6 +583,12 @@ def test_compare_accepts_epochs_and_metadata_groups(eeg):
     # Epochs carry channel names, rate and events: other data than the bare array.
     assert (from_epochs["data_fingerprint"] != from_arrays["data_fingerprint"]).all()
     assert (from_epochs["params"] == from_arrays["params"]).all()
+    # A list of Epochs is joined: trial indices count trials, not list items.
+    from_list = compare(
+        {"lda": _lda()}, [epochs[:15], epochs[15:]], y, cv=cv, groups=session, progress=False
+    )
+    assert from_list["n_train"].tolist() == [20] and from_list["n_test"].tolist() == [20]
+    np.testing.assert_array_equal(from_list["accuracy"], from_arrays["accuracy"])
     assert from_epochs["test_groups"].tolist() == ["E"]
     joined = compare(
         {"lda": _lda()},
