@@ -346,3 +346,15 @@ def test_store_api_for_another_protocol(tmp_path):
     assert len(again.resume(other)) == 0  # another subject's data may differ
     with pytest.raises(ValueError, match="its columns .* differ from this run's"):
         ResultsStore(path, columns[:-1], task=["model"], fingerprint=(), shared=()).open()
+
+
+def test_model_names_and_tags_that_look_like_numbers_resume(eeg, tmp_path):
+    X, y = eeg
+    out = tmp_path / "results.csv"
+    models = {"01": CountingLDA(), "1e3": CountingLDA(shrinkage=0.1)}
+    first = compare(models, X, y, cv=2, out=out, progress=False, tags={"session": "007"})
+    CountingLDA.n_fits = 0
+    again = compare(models, X, y, cv=2, out=out, progress=False, tags={"session": "007"})
+    assert CountingLDA.n_fits == 0
+    pd.testing.assert_frame_equal(again, first)
+    assert read_results(out)["model"].tolist() == ["01", "01", "1e3", "1e3"]

@@ -286,7 +286,7 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def _text_columns(columns: Sequence[str]) -> list[str]:
-    return [c for c in columns if c in FINGERPRINT_COLUMNS or c == "test_groups"]
+    return [c for c in columns if c in FINGERPRINT_COLUMNS or c in ("model", "test_groups")]
 
 
 # -- the store -------------------------------------------------------------------------------
