@@ -355,6 +355,8 @@ def _compare(args: argparse.Namespace) -> int:
     except OSError as exc:
         parser.error(f"cannot write to --out {out}: {exc}")
     except ValueError as exc:
+        if str(out / "results.csv") in str(exc):  # a results file of another kind
+            parser.error(f"--out {out} cannot be resumed: {exc} (or pass another --out)")
         parser.error(str(exc))
 
     summary = summarize(results)

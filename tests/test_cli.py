@@ -247,6 +247,10 @@ def test_rerun_with_other_settings_into_the_same_out_is_refused(tmp_path, capsys
         assert (out / "results.csv").read_bytes() == first  # nothing appended or removed
     assert main(argv) == 0  # the same settings still resume
     assert "resuming from" in capsys.readouterr().out
+    (out / "results.csv").write_text("model,fold,accuracy\nmdm,0,0.5\n")  # not ours
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert f"--out {out} cannot be resumed: " in capsys.readouterr().err
 
 
 def test_out_must_be_a_folder_and_n_splits_at_least_two(tmp_path, capsys):
