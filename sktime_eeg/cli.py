@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
             "Cross-validate the models under a BCI protocol; print per-fold progress and a "
             "summary\n(mean ± sd per model), and write results.csv, summary.csv, "
             "accuracy.png and fit_time.png\nto --out. Rerunning with the same --out resumes "
-            "an interrupted run.\n\ndatasets:\n"
+            "an interrupted run\n(a folder with results of other settings is refused).\n"
+            "\ndatasets:\n"
             + "".join(f"  {name:<14}{text}\n" for name, text in DATASETS.items())
             + "\nmodels:\n"
             + "".join(f"  {name:<14}{text}\n" for name, text in MODELS.items())
@@ -81,8 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--n-splits",
         type=int,
-        default=DEFAULT_N_SPLITS,
-        help="within-session folds per session (default: %(default)s)",
+        help=f"within-session folds per session (default: {DEFAULT_N_SPLITS})",
     )
     command.add_argument(
         "--train-sessions",
@@ -112,14 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--n-trials",
         type=int,
-        default=SIMULATED_N_TRIALS,
-        help="simulated: trials per subject and session (default: %(default)s)",
+        help=f"simulated: trials per subject and session (default: {SIMULATED_N_TRIALS})",
     )
     command.add_argument(
         "--snr",
         type=float,
-        default=SIMULATED_SNR,
-        help="simulated: signal-to-noise ratio of the rhythm (default: %(default)s)",
+        help=f"simulated: signal-to-noise ratio of the rhythm (default: {SIMULATED_SNR})",
     )
     command.add_argument(
         "--sfreq",
@@ -138,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         help="output folder (default: a new sktime-eeg-compare-<date>-<time> folder here); "
-        "an existing one is resumed",
+        "an existing one is resumed if it holds results of the same settings",
     )
     command.set_defaults(command_parser=command)
     return parser
@@ -161,8 +159,126 @@ def _save(results, out: Path, chance: float) -> list[Path]:
     return paths
 
 
+def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors for everything that can be told from the arguments alone."""
+    for option in ("max_epochs", "batch_size", "n_trials", "conformer_layers"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            parser.error(f"--{option.replace('_', '-')} must be >= 1")
+    if args.n_splits is not None and args.protocol != "within-session":
+        parser.error(
+            f"--n-splits applies to --protocol within-session only, not {args.protocol}; drop it"
+        )
+    if args.n_splits is not None and args.n_splits < 2:
+        parser.error("--n-splits must be >= 2")
+    if args.train_sessions is not None and args.protocol != "cross-session":
+        parser.error(
+            f"--train-sessions applies to --protocol cross-session only, not {args.protocol}; "
+            "drop it or add --protocol cross-session"
+        )
+    if args.dataset != "simulated":
+        pairs = (("--n-trials", args.n_trials), ("--snr", args.snr))
+        given = [flag for flag, value in pairs if value is not None]
+        if given:
+            parser.error(
+                f"{' and '.join(given)} apply to --dataset simulated only, not "
+                f"{args.dataset}; drop {'them' if len(given) > 1 else 'it'}"
+            )
+    if args.dataset == "epochs" and args.data_path is None:
+        parser.error(
+            "--dataset epochs reads your own data: pass --data-path FILE-epo.fif (MNE epochs "
+            "with event names; optional metadata columns 'subject' and 'session')"
+        )
+    if args.snr is not None and not args.snr > 0:
+        parser.error(f"--snr must be > 0, got {args.snr:g}")
+    if args.n_jobs == 0:
+        parser.error(
+            "--n-jobs must be a positive number of parallel fits, or -1 for all cores (-2 for "
+            "all but one, ...); got 0"
+        )
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0, got {args.seed}")
+    repeated = [m for m in dict.fromkeys(args.models) if args.models.count(m) > 1]
+    if repeated:
+        parser.error(f"--models names {', '.join(repeated)} more than once; name each model once")
+    if args.subjects is not None:
+        if args.dataset != "epochs":
+            bad = [s for s in args.subjects if not (s.isdigit() and int(s) >= 1)]
+            if bad:
+                parser.error(
+                    f"--subjects {' '.join(bad)}: subjects of --dataset {args.dataset} are "
+                    "numbered from 1; pass e.g. --subjects 1 2 3"
+                )
+            numbers = [int(s) for s in args.subjects]
+        else:
+            numbers = list(args.subjects)
+        repeated = [str(s) for s in dict.fromkeys(numbers) if numbers.count(s) > 1]
+        if repeated:
+            parser.error(f"--subjects names {' '.join(repeated)} more than once")
+    if args.out is not None:
+        clash = next((p for p in (args.out, *args.out.parents) if p.exists()), None)
+        if clash is not None and not clash.is_dir():
+            where = "" if clash == args.out else f" ({clash})"
+            parser.error(
+                f"--out {args.out}{where} is a file; pass a folder (new, or one to resume)"
+            )
+    _check_out_writable(parser, args.out or Path.cwd())
+
+
+def _check_out_writable(parser: argparse.ArgumentParser, out: Path) -> None:
+    from .evaluation import check_writable
+
+    try:
+        check_writable(out / "results.csv")
+    except OSError as exc:
+        parser.error(f"--out {out} is not writable ({exc}); pass a writable folder")
+
+
+def _check_protocol(parser: argparse.ArgumentParser, args: argparse.Namespace, data) -> None:
+    """Usage errors for a protocol the loaded data cannot support, naming the options."""
+    import numpy as np
+
+    from .evaluation.catalogue import check_protocol
+
+    subjects = np.asarray(data.subject).astype(str)
+    sessions = np.asarray(data.session).astype(str)
+    loaded = np.unique(subjects).tolist()
+    if args.protocol == "cross-subject" and len(loaded) < 2:
+        parser.error(
+            f"--protocol cross-subject needs at least two subjects; --dataset {args.dataset} "
+            f"was loaded with subject(s) {loaded}: pass more, e.g. --subjects 1 2 3"
+        )
+    if args.protocol == "cross-session":
+        for subject in dict.fromkeys(subjects):
+            own = np.unique(sessions[subjects == subject]).tolist()
+            if len(own) < 2:
+                parser.error(
+                    "--protocol cross-session needs at least two sessions per subject; subject "
+                    f"{subject} of --dataset {args.dataset} has only session(s) {own}: use "
+                    "--protocol within-session or cross-subject"
+                )
+            if args.train_sessions is None:
+                continue
+            missing = [s for s in args.train_sessions if s not in own]
+            if missing:
+                parser.error(
+                    f"--train-sessions {' '.join(missing)}: not a session of subject {subject}, "
+                    f"whose sessions are {own}; choose among them"
+                )
+            if set(own) <= set(args.train_sessions):
+                parser.error(
+                    f"--train-sessions {' '.join(args.train_sessions)} covers every session of "
+                    f"subject {subject} ({own}), leaving none to test; leave one out"
+                )
+    try:
+        check_protocol(data, args.protocol, args.train_sessions)
+    except ValueError as exc:  # anything the checks above do not phrase with the options
+        parser.error(f"cannot run --protocol {args.protocol}: {exc}")
+
+
 def _compare(args: argparse.Namespace) -> int:
     from .evaluation import (
+        ResumeError,
         fit_time_ratios,
         format_summary,
         load_comparison_data,
@@ -172,37 +288,26 @@ def _compare(args: argparse.Namespace) -> int:
     )
 
     parser = args.command_parser  # errors show the usage of `sktime-eeg compare`
-    for option in ("max_epochs", "batch_size", "n_trials", "conformer_layers"):
-        if getattr(args, option) < 1:
-            parser.error(f"--{option.replace('_', '-')} must be >= 1")
-    if args.protocol == "within-session" and args.n_splits < 2:
-        parser.error("--n-splits must be >= 2")
-    if args.out is not None:
-        clash = next((p for p in (args.out, *args.out.parents) if p.exists()), None)
-        if clash is not None and not clash.is_dir():
-            where = "" if clash == args.out else f" ({clash})"
-            parser.error(
-                f"--out {args.out}{where} is a file; pass a folder (new, or one to resume)"
-            )
+    _check_arguments(parser, args)
     out = args.out or Path.cwd() / f"sktime-eeg-compare-{datetime.now():%Y%m%d-%H%M%S}"
     started = time.perf_counter()
 
     print(f"sktime-eeg compare: loading {args.dataset} ...", flush=True)
+    simulated = args.dataset == "simulated"
     try:
         data = load_comparison_data(
             args.dataset,
             subjects=args.subjects,
             path=args.data_path,
-            n_trials=args.n_trials,
+            n_trials=SIMULATED_N_TRIALS if args.n_trials is None else args.n_trials,
             n_sessions=2 if args.protocol == "cross-session" else 1,
-            snr=args.snr,
-            sfreq=SIMULATED_SFREQ
-            if args.sfreq is None and args.dataset == "simulated"
-            else args.sfreq,
+            snr=SIMULATED_SNR if args.snr is None else args.snr,
+            sfreq=SIMULATED_SFREQ if args.sfreq is None and simulated else args.sfreq,
             random_state=args.seed,
         )
     except (ValueError, ImportError, OSError, RuntimeError) as exc:
         parser.error(f"cannot load --dataset {args.dataset}: {exc}")
+    _check_protocol(parser, args, data)
     n_trials, n_channels, n_times = data.X.shape
     print(
         f"  {n_trials} trials x {n_channels} channels x {n_times} samples at {data.sfreq:g} Hz, "
@@ -223,7 +328,7 @@ def _compare(args: argparse.Namespace) -> int:
             data,
             models,
             args.protocol,
-            n_splits=args.n_splits,
+            n_splits=DEFAULT_N_SPLITS if args.n_splits is None else args.n_splits,
             train_sessions=args.train_sessions,
             n_jobs=args.n_jobs,
             progress=True,
@@ -242,7 +347,16 @@ def _compare(args: argparse.Namespace) -> int:
             flush=True,
         )
         return 130
-    except (ValueError, OSError) as exc:
+    except ResumeError as exc:
+        parser.error(
+            f"--out {out} holds results of another run ({'; '.join(exc.differences)}); pass "
+            f"another --out, or delete {exc.path} to start afresh"
+        )
+    except OSError as exc:
+        parser.error(f"cannot write to --out {out}: {exc}")
+    except ValueError as exc:
+        if str(out / "results.csv") in str(exc):  # a results file of another kind
+            parser.error(f"--out {out} cannot be resumed: {exc} (or pass another --out)")
         parser.error(str(exc))
 
     summary = summarize(results)

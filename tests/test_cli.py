@@ -10,9 +10,11 @@ import pytest
 
 import sktime_eeg
 from sktime_eeg.cli import main
+from sktime_eeg.evaluation import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--n-trials", "24", "--n-splits", "2", "--max-epochs", "1", "--conformer-layers", "1"]
+TINY = ["--n-trials", "24", "--max-epochs", "1", "--conformer-layers", "1"]
+TWO_FOLDS = ["--n-splits", "2"]  # within-session only
 
 
 def test_entry_point_is_declared():
@@ -56,17 +58,20 @@ def test_bad_arguments_list_the_valid_choices(argv, message, capsys, tmp_path):
 
 def test_compare_end_to_end_on_simulated_data(tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["compare", "--models", "conv1d", "conv2d", "csp-lda", *TINY, "--out", str(out)]
+    argv = ["compare", "--models", "conv1d", "conv2d", "csp-lda", *TINY, *TWO_FOLDS]
+    argv += ["--out", str(out)]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     for name in ("results.csv", "summary.csv", "accuracy.png", "fit_time.png"):
         assert (out / name).stat().st_size > 0, name
-    results = pd.read_csv(out / "results.csv")
+    results = read_results(out / "results.csv")
     assert list(results.columns) == [
         "dataset", "protocol", "subject", "model", "fold", "test_groups", "n_train", "n_test",
         "accuracy", "balanced_accuracy", "cohen_kappa", "fit_seconds", "predict_ms_per_trial",
-        "n_parameters", "error",
+        "n_parameters", "error", "data_fingerprint", "folds_fingerprint", "scoring", "params",
+        "version", "fingerprint",
     ]  # fmt: skip
+    assert pd.read_csv(out / "results.csv").columns[-1] == "checksum"  # a plain CSV too
     assert sorted(results["model"]) == ["conv1d"] * 2 + ["conv2d"] * 2 + ["csp-lda"] * 2
     assert (results["dataset"] == "simulated").all() and results["error"].isna().all()
     assert (results["n_train"] == 12).all() and (results["n_test"] == 12).all()
@@ -88,13 +93,13 @@ def test_compare_end_to_end_on_simulated_data(tmp_path, capsys):
     # A rerun with the same --out resumes: nothing is refitted, the table is the same.
     assert main(argv) == 0
     assert "resuming from" in capsys.readouterr().out
-    again = pd.read_csv(out / "results.csv")
+    again = read_results(out / "results.csv")
     pd.testing.assert_frame_equal(again, results)
 
 
 def test_default_output_folder_is_new_and_printed(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["compare", "--models", "mdm", *TINY]) == 0
+    assert main(["compare", "--models", "mdm", *TINY, *TWO_FOLDS]) == 0
     (folder,) = tmp_path.glob("sktime-eeg-compare-*")
     assert (folder / "results.csv").is_file()
     assert capsys.readouterr().out.rstrip().endswith(f"Results in: {folder}")
@@ -114,19 +119,138 @@ def test_interrupt_keeps_results_and_says_how_to_resume(tmp_path, monkeypatch, c
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--dataset", "epochs"], "pass path=<file>-epo.fif"),
-        (["--protocol", "cross-subject"], "loaded with subject(s) ['1']. Load more"),
-        (["--train-sessions", "9", "--protocol", "cross-session"], r"train_sessions ['9'] not"),
+        (["--dataset", "epochs"], "--dataset epochs reads your own data: pass --data-path"),
+        (
+            ["--n-trials", "24", "--protocol", "cross-subject"],
+            "--protocol cross-subject needs at least two subjects; --dataset simulated was "
+            "loaded with subject(s) ['1']: pass more, e.g. --subjects 1 2 3",
+        ),
+        (
+            ["--n-trials", "24", "--train-sessions", "9", "--protocol", "cross-session"],
+            "--train-sessions 9: not a session of subject 1, whose sessions are ['1', '2']",
+        ),
+        (
+            ["--n-trials", "24", "--train-sessions", "1", "2", "--protocol", "cross-session"],
+            "--train-sessions 1 2 covers every session of subject 1 (['1', '2']), leaving none",
+        ),
     ],
 )
 def test_data_and_protocol_errors_exit_cleanly(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["compare", "--models", "mdm", *TINY, *argv, "--out", str(tmp_path / "out")])
+        main(
+            [
+                "compare",
+                "--models",
+                "mdm",
+                "--max-epochs",
+                "1",
+                *argv,
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
     assert exit_info.value.code == 2
     error = capsys.readouterr().err
     assert "usage: sktime-eeg compare" in error
     assert message in error
     assert not (tmp_path / "out").exists()  # no fit ran, so no output folder was made
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--models", "csp-lda", "csp-lda"], "--models names csp-lda more than once"),
+        (
+            ["--subjects", "-3"],
+            "--subjects -3: subjects of --dataset simulated are numbered from 1",
+        ),
+        (["--subjects", "0"], "--subjects 0: subjects of --dataset simulated are numbered from 1"),
+        (["--subjects", "1", "1"], "--subjects names 1 more than once"),
+        (["--n-jobs", "0"], "--n-jobs must be a positive number of parallel fits, or -1"),
+        (["--seed", "-1"], "--seed must be >= 0"),
+        (["--train-sessions", "1"], "--train-sessions applies to --protocol cross-session only"),
+        (
+            ["--protocol", "cross-session", "--n-splits", "4"],
+            "--n-splits applies to --protocol within-session only",
+        ),
+        (["--dataset", "physionet", "--snr", "3"], "--snr apply to --dataset simulated only"),
+    ],
+)
+def test_usage_errors_come_before_anything_is_written(argv, message, tmp_path, capsys, monkeypatch):
+    """Each of these once ended in a traceback, a cryptic message, a silently ignored option
+    or an empty output folder; now a usage error before any data is loaded or file written."""
+    import sktime_eeg.evaluation as evaluation
+
+    def never(*args, **kwargs):
+        raise AssertionError("no data may be loaded for a usage error")
+
+    monkeypatch.setattr(evaluation, "load_comparison_data", never)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", *argv, "--out", str(out)])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("usage: sktime-eeg compare")
+    assert message in error
+    assert not out.exists()
+
+
+def test_read_only_out_fails_before_any_fit(tmp_path, capsys, monkeypatch):
+    """A folder on a read-only file system (sysfs, read-only even for root) and, when not
+    running as root, a folder without write permission: usage errors before loading data."""
+    import os
+
+    import sktime_eeg.evaluation as evaluation
+
+    def never(*args, **kwargs):
+        raise AssertionError("no data may be loaded when --out is not writable")
+
+    monkeypatch.setattr(evaluation, "load_comparison_data", never)
+    candidates = []
+    if Path("/sys/kernel").is_dir():  # sysfs refuses new files, to root as well
+        candidates.append(Path("/sys/kernel/sktime-eeg-test-out"))
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        candidates.append(locked / "run")
+    if not candidates:
+        pytest.skip("needs /sys (a read-only file system) or a non-root user for chmod")
+    for out in candidates:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["compare", "--models", "mdm", "--out", str(out)])
+        assert exit_info.value.code == 2
+        error = capsys.readouterr().err
+        assert f"--out {out} is not writable (" in error and "pass a writable folder" in error
+        assert not out.exists()
+
+
+def test_rerun_with_other_settings_into_the_same_out_is_refused(tmp_path, capsys):
+    """Another --snr (other data), --max-epochs (other hyperparameters) or --seed into the
+    folder of a finished run used to print the old numbers as "resuming"."""
+    out = tmp_path / "run"
+    argv = ["compare", "--models", "mdm", "conv2d", *TINY, *TWO_FOLDS, "--out", str(out)]
+    assert main(argv) == 0
+    first = (out / "results.csv").read_bytes()
+    capsys.readouterr()
+    for other, what in [
+        (["--snr", "0.5"], "the data differ"),
+        (["--seed", "1"], "the data differ"),  # the seed draws the simulated data first
+        (["--max-epochs", "2"], "hyperparameter max_epochs is 1 there, 2 now"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*argv, *other])
+        assert exit_info.value.code == 2
+        error = capsys.readouterr().err
+        assert f"--out {out} holds results of another run (" in error
+        assert what in error and "pass another --out" in error
+        assert (out / "results.csv").read_bytes() == first  # nothing appended or removed
+    assert main(argv) == 0  # the same settings still resume
+    assert "resuming from" in capsys.readouterr().out
+    (out / "results.csv").write_text("model,fold,accuracy\nmdm,0,0.5\n")  # not ours
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert f"--out {out} cannot be resumed: " in capsys.readouterr().err
 
 
 def test_out_must_be_a_folder_and_n_splits_at_least_two(tmp_path, capsys):
@@ -135,6 +259,7 @@ def test_out_must_be_a_folder_and_n_splits_at_least_two(tmp_path, capsys):
     for argv, message in [
         (["--out", str(afile)], f"--out {afile} is a file; pass a folder"),
         (["--n-splits", "1", "--out", str(tmp_path / "x")], "--n-splits must be >= 2"),
+        (["--n-trials", "0", "--out", str(tmp_path / "x")], "--n-trials must be >= 1"),
         (["--out", str(afile / "run")], f"--out {afile / 'run'} ({afile}) is a file"),
     ]:
         with pytest.raises(SystemExit) as exit_info:

@@ -34,6 +34,7 @@ from sktime_eeg.evaluation import (
     make_models,
     plot_fit_times,
     plot_scores,
+    read_results,
     run_comparison,
     summarize,
 )
@@ -51,8 +52,15 @@ RESULT_COLUMNS = [
     "predict_ms_per_trial",
     "n_parameters",
     "error",
+    "data_fingerprint",
+    "folds_fingerprint",
+    "scoring",
+    "params",
+    "version",
+    "fingerprint",
 ]
 TIMING = ["fit_seconds", "predict_ms_per_trial"]
+FINGERPRINTS = RESULT_COLUMNS[-6:]
 
 
 # -- data and estimators for the tests -------------------------------------------------------
@@ -107,13 +115,24 @@ class CountingLDA(ClassifierMixin, BaseEstimator):
     n_fits = 0
 
     def fit(self, X, y):
-        type(self).n_fits += 1
+        CountingLDA.n_fits += 1
         self.model_ = _lda().fit(X, y)
         self.classes_ = self.model_.classes_
         return self
 
     def predict(self, X):
         return self.model_.predict(X)
+
+
+class Flaky(CountingLDA):
+    """Fails while the class attribute ``failing`` is set (serial runs only)."""
+
+    failing = False
+
+    def fit(self, X, y):
+        if Flaky.failing:
+            raise RuntimeError("earlier failure")
+        return super().fit(X, y)
 
 
 class Interrupting(CountingLDA):
@@ -346,29 +365,27 @@ def test_resume_after_keyboard_interrupt(eeg, tmp_path):
 def test_resume_from_partly_written_csv_skips_present_rows_and_retries_failures(eeg, tmp_path):
     X, y, _ = eeg
     out = tmp_path / "results.csv"
-    full = compare({"a": _lda(), "b": _lda()}, X, y, cv=3, progress=False, tags={"subject": 7})
-    partial = full.iloc[[0, 2, 4]].copy()
-    partial.loc[partial.index[-1], "error"] = "RuntimeError: earlier failure"
-    partial.to_csv(out, index=False)
+    models = {"a": CountingLDA(), "b": Flaky()}
+    full = compare(models, X, y, cv=3, progress=False, tags={"subject": 7})
+    Flaky.failing = True
+    try:
+        failed = compare(models, X, y, cv=3, out=out, progress=False, tags={"subject": 7})
+    finally:
+        Flaky.failing = False
+    assert failed["error"].tolist() == [None] * 3 + ["RuntimeError: earlier failure"] * 3
+    header, a0, a1, a2, b0, b1, b2 = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(header + a0 + a2 + b0)  # a1, b1, b2 never written; b0 failed
 
     CountingLDA.n_fits = 0
-    resumed = compare(
-        {"a": CountingLDA(), "b": CountingLDA()},
-        X,
-        y,
-        cv=3,
-        out=out,
-        progress=False,
-        tags={"subject": 7},
-    )
+    resumed = compare(models, X, y, cv=3, out=out, progress=False, tags={"subject": 7})
     assert CountingLDA.n_fits == 4  # 6 fits, 2 done, the failed one rerun
     pd.testing.assert_frame_equal(resumed.drop(columns=TIMING), full.drop(columns=TIMING))
-    on_disk = pd.read_csv(out)
+    on_disk = read_results(out)
     assert len(on_disk) == 6 and on_disk["error"].isna().all()
     # Other tags are other rows: nothing is skipped for subject 8.
     CountingLDA.n_fits = 0
     compare({"a": CountingLDA()}, X, y, cv=3, out=out, progress=False, tags={"subject": 8})
-    assert CountingLDA.n_fits == 3 and len(pd.read_csv(out)) == 9
+    assert CountingLDA.n_fits == 3 and len(read_results(out)) == 9
     # Resumed rows keep this run's tag values ("8", not 8 as the CSV reads it back).
     CountingLDA.n_fits = 0
     again = compare(
@@ -383,8 +400,126 @@ def test_resume_refuses_a_csv_of_another_run(eeg, tmp_path):
     compare({"a": _lda()}, X, y, cv=2, out=out, progress=False)
     with pytest.raises(ValueError, match="its columns .* differ from this run's"):
         compare({"a": _lda()}, X, y, cv=2, out=out, progress=False, scoring="accuracy")
-    with pytest.raises(ValueError, match="has 20/20 train/test trials, this run's fold has 30/10"):
+    with pytest.raises(ValueError, match=r"the folds differ \(another cv"):
         compare({"a": _lda()}, X, y, cv=4, out=out, progress=False)
+    other = tmp_path / "other.csv"
+    other.write_text("model,fold,accuracy\nlda,0,0.5\n")  # not written by compare
+    with pytest.raises(ValueError, match="is not a result file of sktime_eeg"):
+        compare({"a": _lda()}, X, y, cv=2, out=other, progress=False)
+    assert other.read_text() == "model,fold,accuracy\nlda,0,0.5\n"
+
+
+def test_rerun_with_other_data_or_hyperparameters_into_the_same_out_is_refused(eeg, tmp_path):
+    """The stale resume: other data, SNR, seed or hyperparameters into the same file used to
+    return the first run's numbers as "resumed"; now the rerun refuses, naming what differs."""
+    X, y, _ = eeg
+    out = tmp_path / "results.csv"
+    first = compare({"lda": _lda()}, X, y, cv=2, out=out, progress=False)
+    written = out.read_bytes()
+    noisier = X + np.random.default_rng(5).standard_normal(X.shape)
+    with pytest.raises(ValueError, match=r"model='lda', fold='0': the data differ"):
+        compare({"lda": _lda()}, noisier, y, cv=2, out=out, progress=False)
+    shrunk = make_pipeline(
+        FunctionTransformer(_log_variance), LinearDiscriminantAnalysis(solver="lsqr")
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"hyperparameter lineardiscriminantanalysis__solver is 'svd' there, 'lsqr' now",
+    ):
+        compare({"lda": shrunk}, X, y, cv=2, out=out, progress=False)
+    shuffled = StratifiedKFold(2, shuffle=True, random_state=1)
+    with pytest.raises(ValueError, match="the folds differ"):
+        compare({"lda": _lda()}, X, y, cv=shuffled, out=out, progress=False)
+    assert out.read_bytes() == written
+    again = compare({"lda": _lda()}, X, y, cv=2, out=out, progress=False)
+    pd.testing.assert_frame_equal(again, first)
+
+
+def test_torn_last_row_is_dropped_and_the_run_completed(eeg, tmp_path):
+    """A row cut mid-write (killed process, full disk) was read back as a finished fold and
+    the next append glued onto it; now it is dropped and refitted, the rest is kept."""
+    X, y, _ = eeg
+    out = tmp_path / "results.csv"
+    models = {"a": CountingLDA(), "b": CountingLDA()}
+    full = compare(models, X, y, cv=3, out=out, progress=False)
+    text = out.read_bytes()
+    last = text.rstrip(b"\n").rfind(b"\n") + 1
+    for cut in (last + 25, len(text) - 3):  # inside the last row, and inside its checksum
+        out.write_bytes(text[:cut])
+        CountingLDA.n_fits = 0
+        resumed = compare(models, X, y, cv=3, out=out, progress=False)
+        assert CountingLDA.n_fits == 1  # only the torn fold
+        pd.testing.assert_frame_equal(resumed.drop(columns=TIMING), full.drop(columns=TIMING))
+        on_disk = pd.read_csv(out)
+        assert len(on_disk) == 6 and on_disk["error"].isna().all()
+        np.testing.assert_array_equal(on_disk["accuracy"], full["accuracy"])
+
+
+class DivergedProba(ClassifierMixin, BaseEstimator):
+    """A fit that "succeeds" but whose outputs are NaN, as after a diverged training; predict
+    still returns valid-looking labels (the argmax of NaN probabilities is class 0)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), np.nan)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class NaNLabels(DivergedProba):
+    """Regression-style outputs: NaN predictions."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0.0, 1.0])
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+
+def test_diverged_fold_is_recorded_as_failed_never_scored(eeg, tmp_path):
+    X, y, _ = eeg
+    y01 = (y == "b").astype(float)
+    out = tmp_path / "results.csv"
+    results = compare(
+        {"ok": _lda(), "diverged": DivergedProba()}, X, y, cv=2, out=out, progress=False
+    )
+    diverged = results[results["model"] == "diverged"]
+    assert diverged["accuracy"].isna().all() and results["error"][:2].isna().all()
+    assert (
+        diverged["error"]
+        .str.startswith(
+            "ValueError: predict_proba returned NaN or infinite values for 20 of 20 test trials"
+        )
+        .all()
+    )
+    assert "training diverge" in diverged["error"].iloc[0]
+    assert read_results(out)["error"].notna().sum() == 2
+    nan_labels = compare({"nan": NaNLabels()}, X, y01, cv=2, progress=False)
+    assert nan_labels["error"].str.contains("predict returned NaN or infinite labels").all()
+    assert nan_labels["accuracy"].isna().all()
+
+
+def test_compare_counts_trials_without_copying_the_data():
+    """compare validated X by converting it to float32 (a copy of half its size) just to count
+    the trials; now it counts and checks in place."""
+    import tracemalloc
+
+    X = np.random.default_rng(0).standard_normal((240, 22, 500))  # 21 MB
+    y = np.repeat(["a", "b"], 120)
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="produced no folds"):
+        compare({"lda": _lda()}, X, y, cv=[], progress=False)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < X.nbytes / 8
+    X[3, 2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN in 1 trial\(s\)"):
+        compare({"lda": _lda()}, X, y, cv=[], progress=False)
 
 
 def test_serial_and_process_parallel_runs_are_identical(eeg):
@@ -442,8 +577,18 @@ def test_compare_accepts_epochs_and_metadata_groups(eeg):
     from_epochs = compare({"lda": _lda()}, epochs, y, cv=cv, groups="session", progress=False)
     from_arrays = compare({"lda": _lda()}, X, y, cv=cv, groups=session, progress=False)
     pd.testing.assert_frame_equal(
-        from_epochs.drop(columns=TIMING), from_arrays.drop(columns=TIMING)
+        from_epochs.drop(columns=TIMING + FINGERPRINTS),
+        from_arrays.drop(columns=TIMING + FINGERPRINTS),
     )
+    # Epochs carry channel names, rate and events: other data than the bare array.
+    assert (from_epochs["data_fingerprint"] != from_arrays["data_fingerprint"]).all()
+    assert (from_epochs["params"] == from_arrays["params"]).all()
+    # A list of Epochs is joined: trial indices count trials, not list items.
+    from_list = compare(
+        {"lda": _lda()}, [epochs[:15], epochs[15:]], y, cv=cv, groups=session, progress=False
+    )
+    assert from_list["n_train"].tolist() == [20] and from_list["n_test"].tolist() == [20]
+    np.testing.assert_array_equal(from_list["accuracy"], from_arrays["accuracy"])
     assert from_epochs["test_groups"].tolist() == ["E"]
     joined = compare(
         {"lda": _lda()},
@@ -493,6 +638,7 @@ def test_compare_scoring_and_progress_callable(eeg):
         ({"tags": {"model": "x"}}, ValueError, r"tags \['model'\] clash"),
         ({"cv": []}, ValueError, "produced no folds"),
         ({"progress": "yes"}, TypeError, "progress must be a bool or a callable"),
+        ({"n_jobs": 0}, ValueError, r"n_jobs=0 runs no fit; pass a positive number"),
         ({"out": "."}, ValueError, r"out='\.' is a folder; .* pass a file path"),
     ],
 )
@@ -576,6 +722,13 @@ def test_make_models_registry():
     assert make_models(["conv2d"])["conv2d"].kernel_length == 25
     with pytest.raises(ValueError, match=r"Unknown model\(s\) \['eegnet'\]; choose from"):
         make_models(["conv2d", "eegnet"])
+    # scikit-learn's random_state convention: a RandomState draws one int seed per network.
+    drawn = make_models(["conv1d", "csp-lda", "conv2d"], random_state=np.random.RandomState(0))
+    again = make_models(["conv1d", "csp-lda", "conv2d"], random_state=np.random.RandomState(0))
+    seeds = [drawn["conv1d"].random_state, drawn["conv2d"].random_state]
+    assert all(isinstance(seed, int) for seed in seeds) and seeds[0] != seeds[1]
+    assert seeds == [again["conv1d"].random_state, again["conv2d"].random_state]
+    assert make_models(["conv2d"], random_state=None)["conv2d"].random_state is None
 
 
 def test_load_comparison_data_simulated():
@@ -591,6 +744,18 @@ def test_load_comparison_data_simulated():
     assert not np.array_equal(data.X[:20], data.X[20:40])  # sessions are distinct draws
     with pytest.raises(ValueError, match=r"Unknown dataset 'bci'; choose from \['simulated'"):
         load_comparison_data("bci")
+    for subjects in ([-3], [0], [1.5], ["x"]):
+        with pytest.raises(ValueError, match=r"subjects must be subject numbers \(integers from 1"):
+            load_comparison_data(subjects=subjects, n_trials=8)
+    with pytest.raises(ValueError, match="subjects repeat"):
+        load_comparison_data(subjects=[1, 1], n_trials=8)
+    with pytest.raises(ValueError, match="random_state must be >= 0"):
+        load_comparison_data(random_state=-1, n_trials=8)
+    small = {"n_trials": 8, "window": (0.5, 1.0)}
+    drawn = load_comparison_data(random_state=np.random.RandomState(4), **small)
+    np.testing.assert_array_equal(
+        drawn.X, load_comparison_data(random_state=np.random.RandomState(4), **small).X
+    )
 
 
 def test_load_comparison_data_from_an_epochs_file(tmp_path, eeg):
@@ -644,7 +809,9 @@ def test_run_comparison_errors(simulated):
     one_session = load_comparison_data(n_trials=12, window=(0.5, 1.0))
     with pytest.raises(ValueError, match="needs at least two subjects"):
         run_comparison(one_session, {"lda": _lda()}, "cross-subject", progress=False)
-    with pytest.raises(ValueError, match="Simulate several with n_sessions=2"):
+    with pytest.raises(
+        ValueError, match=r"Simulate several with load_comparison_data\(\.\.\., n_sessions=2\)"
+    ):
         run_comparison(one_session, {"lda": _lda()}, "cross-session", progress=False)
     with pytest.raises(ValueError, match="Unknown protocol 'loso'; choose from"):
         run_comparison(simulated, {"lda": _lda()}, "loso")
@@ -662,6 +829,22 @@ def test_run_comparison_checks_every_subject_before_the_first_fit(simulated, tmp
     with pytest.raises(ValueError, match=r"train_sessions \['3'\] not"):
         run_comparison(simulated, {"lda": _lda()}, "cross-session", train_sessions=["3"], out=out)
     assert not out.parent.exists()
+
+
+def test_run_comparison_refuses_another_runs_file_before_fitting_any_subject(simulated, tmp_path):
+    out = tmp_path / "results.csv"
+    second = np.asarray(simulated.subject) == "2"
+    only_2 = Bunch(**simulated)
+    for field in ("X", "y", "subject", "session"):
+        only_2[field] = simulated[field][second]
+    run_comparison(only_2, {"lda": CountingLDA()}, n_splits=2, progress=False, out=out)
+    altered = Bunch(**{**simulated, "X": np.where(second[:, None, None], 2, 1) * simulated.X})
+    CountingLDA.n_fits = 0
+    with pytest.raises(ValueError, match=r"subject='2', model='lda', fold='0': the data differ"):
+        run_comparison(altered, {"lda": CountingLDA()}, n_splits=2, progress=False, out=out)
+    assert CountingLDA.n_fits == 0  # subject 1 came first, but nothing was fitted
+    both = run_comparison(simulated, {"lda": CountingLDA()}, n_splits=2, progress=False, out=out)
+    assert CountingLDA.n_fits == 4 and both["subject"].tolist() == ["1"] * 4 + ["2"] * 4
 
 
 # -- real data -------------------------------------------------------------------------------

@@ -1,37 +1,59 @@
 """Evaluation: compare estimators under the BCI protocols, with timings and plots.
 
-:func:`compare` cross-validates several estimators on shared folds into one tidy table
-(accuracy, balanced accuracy, Cohen's kappa, fit time, prediction latency, model size), in
-parallel through joblib (and so on Dask), resuming from its CSV after an interruption. The
-splitters :class:`WithinSessionSplit`, :class:`CrossSessionSplit` and
-:class:`CrossSubjectSplit` implement the usual BCI protocols as scikit-learn CV objects.
-:func:`load_comparison_data`, :func:`make_models` and :func:`run_comparison` are the layers
-under the ``sktime-eeg compare`` command.
+The engine: :func:`compare` cross-validates several estimators on shared folds into one tidy
+table (accuracy, balanced accuracy, Cohen's kappa, fit time, prediction latency, model size),
+in parallel through joblib (and so on Dask). With ``out=`` its rows go to a results file
+through :class:`ResultsStore`, the one reader and writer of result files: every row carries
+fingerprints of the data, folds, scoring, hyperparameters and package version, an interrupted
+run resumes only from rows with its own fingerprints (a file of another run is refused), and a
+row cut short by a crash is dropped. :func:`read_results` reads such a file back. The splitters
+:class:`WithinSessionSplit`, :class:`CrossSessionSplit` and :class:`CrossSubjectSplit`
+implement the usual BCI protocols as scikit-learn CV objects.
+
+The catalogue (:mod:`sktime_eeg.evaluation.catalogue`): :func:`load_comparison_data`,
+:func:`make_models` and :func:`run_comparison`, the named data sets, models and protocols of
+the ``sktime-eeg compare`` command.
 """
 
 from ._compare import DEFAULT_SCORING, compare
-from ._data import DATASETS, load_comparison_data
-from ._models import DEFAULT_MODELS, MODELS, make_models
-from ._protocols import PROTOCOLS, run_comparison
+from ._fingerprint import canonical_params, fingerprint_data, fingerprint_folds
 from ._report import fit_time_ratios, format_summary, plot_fit_times, plot_scores, summarize
 from ._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
+from ._store import FINGERPRINT_COLUMNS, ResultsStore, ResumeError, check_writable, read_results
+from .catalogue import (
+    DATASETS,
+    DEFAULT_MODELS,
+    MODELS,
+    PROTOCOLS,
+    load_comparison_data,
+    make_models,
+    run_comparison,
+)
 
 __all__ = [
     "DATASETS",
     "DEFAULT_MODELS",
     "DEFAULT_SCORING",
+    "FINGERPRINT_COLUMNS",
     "MODELS",
     "PROTOCOLS",
     "CrossSessionSplit",
     "CrossSubjectSplit",
+    "ResultsStore",
+    "ResumeError",
     "WithinSessionSplit",
+    "canonical_params",
+    "check_writable",
     "compare",
+    "fingerprint_data",
+    "fingerprint_folds",
     "fit_time_ratios",
     "format_summary",
     "load_comparison_data",
     "make_models",
     "plot_fit_times",
     "plot_scores",
+    "read_results",
     "run_comparison",
     "summarize",
 ]

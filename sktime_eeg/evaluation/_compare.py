@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,21 @@ from sklearn.metrics import (
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
 
-from .._validation import check_eeg_data, check_eeg_labels, check_groups, is_epochs
+from .._validation import (
+    check_eeg_data,
+    check_eeg_labels,
+    check_groups,
+    epochs_from_list,
+    is_epochs,
+)
+from ._fingerprint import (
+    canonical_params,
+    canonical_text,
+    fingerprint,
+    fingerprint_data,
+    fingerprint_folds,
+)
+from ._store import FINGERPRINT_COLUMNS, ResultsStore
 
 __all__ = ["DEFAULT_SCORING", "compare"]
 
@@ -39,6 +54,8 @@ DEFAULT_SCORING = ("accuracy", "balanced_accuracy", "cohen_kappa")
 
 _FOLD_COLUMNS = ("model", "fold", "test_groups", "n_train", "n_test")
 _TIMING_COLUMNS = ("fit_seconds", "predict_ms_per_trial", "n_parameters", "error")
+#: Trials whose finiteness is checked per block (no copy of the whole data).
+_CHECK_BLOCK_VALUES = 1 << 20
 
 
 # -- helpers that run inside the workers -------------------------------------------------------
@@ -94,6 +111,7 @@ def _fit_and_score(
         start = time.perf_counter()
         y_pred = model.predict(X_test)
         row["predict_ms_per_trial"] = (time.perf_counter() - start) * 1e3 / test.size
+        y_pred = _check_predictions(model, X_test, y_pred, y_train)
         for metric, scorer in scorers.items():
             if isinstance(scorer, str):
                 row[metric] = float(_LABEL_METRICS[scorer](y_test, y_pred))
@@ -106,7 +124,87 @@ def _fit_and_score(
     return row
 
 
+def _check_predictions(model: Any, X_test: Any, y_pred: Any, y_train: np.ndarray) -> np.ndarray:
+    """Refuse predictions that cannot be scored: a fold is a success only with usable outputs.
+
+    A network whose training diverged can output NaN probabilities, whose ``argmax`` is still
+    a valid-looking label; such a fold must be recorded as failed, never scored.
+    """
+    y_pred = np.asarray(y_pred)
+    n_test = _num_trials_of(X_test)
+    if y_pred.shape != (n_test,):
+        raise ValueError(
+            f"predict returned an array of shape {y_pred.shape} for {n_test} test trials; "
+            f"it must return one label per trial, shape ({n_test},)."
+        )
+    if y_pred.dtype.kind in "fc" and not np.isfinite(y_pred).all():
+        raise ValueError(
+            f"predict returned NaN or infinite labels for {int((~np.isfinite(y_pred)).sum())} "
+            f"of {n_test} test trials; the fold is not scored. Check the model's training "
+            "(did it diverge? try a lower learning rate or standardized input)."
+        )
+    unseen = np.setdiff1d(np.unique(y_pred), np.unique(y_train))
+    if unseen.size:
+        raise ValueError(
+            f"predict returned label(s) {unseen.tolist()[:5]} that are not classes of the "
+            "training fold; the fold is not scored."
+        )
+    if hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(X_test), dtype=float)
+        bad = ~np.isfinite(proba).reshape(len(proba), -1).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"predict_proba returned NaN or infinite values for {int(bad.sum())} of "
+                f"{n_test} test trials, so its predictions are not usable and the fold is not "
+                "scored. Did training diverge? Try a lower learning rate or standardized input."
+            )
+    return y_pred
+
+
+def _num_trials_of(X: Any) -> int:
+    return len(X) if is_epochs(X) else int(np.shape(X)[0]) if hasattr(X, "shape") else len(X)
+
+
 # -- input checks ----------------------------------------------------------------------------
+def _check_X(X: Any) -> tuple[Any, int]:
+    """X ready for indexing by trial and its number of trials, without copying arrays.
+
+    Lists of Epochs are joined into one (trial indices then count trials, not list items).
+    Arrays are checked for dimensions and NaN / inf block by block; anything unusual goes
+    through :func:`check_eeg_data` for its error message.
+    """
+    X = epochs_from_list(X)
+    if is_epochs(X):
+        data = X.get_data(copy=False)
+    else:
+        if not isinstance(X, np.ndarray) and not hasattr(X, "iloc"):
+            X = np.asarray(X) if not isinstance(X, (str, bytes)) else X
+        data = np.asarray(X) if hasattr(X, "iloc") else X
+    if (
+        not isinstance(data, np.ndarray)
+        or data.dtype.kind not in "biuf"
+        or data.ndim not in (2, 3)
+        or 0 in data.shape
+    ):
+        check_eeg_data(X)  # raises with the reason (non-numeric, 1D, empty, ...)
+    if data.dtype.kind == "f":
+        step = max(1, _CHECK_BLOCK_VALUES // max(1, data[:1].size))
+        for start in range(0, len(data), step):
+            if not np.isfinite(data[start : start + step]).all():
+                check_eeg_data(X)  # raises the NaN / inf error (a copy, on this path only)
+    return X, int(data.shape[0])
+
+
+def _check_n_jobs(n_jobs: Any) -> None:
+    if n_jobs is None:
+        return
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ValueError(
+            f"n_jobs={n_jobs!r} runs no fit; pass a positive number of parallel fits, -1 for "
+            "all cores (-2 for all but one, ...), or None for joblib's default."
+        )
+
+
 def _check_estimators(estimators: Any) -> dict[str, Any]:
     if not isinstance(estimators, Mapping) or len(estimators) == 0:
         raise TypeError(
@@ -141,7 +239,7 @@ def _check_scoring(scoring: Any) -> dict[str, Any]:
         )
     if not items:
         raise ValueError("scoring is empty; name at least one metric, e.g. 'accuracy'.")
-    reserved = set(_FOLD_COLUMNS) | set(_TIMING_COLUMNS)
+    reserved = set(_FOLD_COLUMNS) | set(_TIMING_COLUMNS) | set(FINGERPRINT_COLUMNS)
     scorers: dict[str, Any] = {}
     for column, scorer in items:
         if column in reserved:
@@ -202,42 +300,44 @@ def _group_label(groups: np.ndarray | None, test: np.ndarray) -> str:
     return "+".join(str(g) for g in pd.unique(groups[test]))
 
 
-# -- resuming from the CSV -------------------------------------------------------------------
-def _key(row: Mapping[str, Any], tag_names: Sequence[str]) -> tuple[str, ...]:
-    return (*(str(row[t]) for t in tag_names), str(row["model"]), str(int(row["fold"])))
+# -- fingerprints ----------------------------------------------------------------------------
+def _scoring_text(scorers: Mapping[str, Any]) -> str:
+    """The metrics by name, e.g. ``"accuracy,cohen_kappa"`` or ``"auc=roc_auc,..."``."""
+    parts = []
+    for column, scorer in scorers.items():
+        name = scorer if isinstance(scorer, str) else canonical_text(scorer)
+        parts.append(column if name == column else f"{column}={name}")
+    return ",".join(parts)
 
 
-def _read_previous(out: Path, columns: list[str]) -> pd.DataFrame:
-    """Rows already in ``out``; failed rows are removed from the file (they are rerun)."""
-    if not out.exists() or out.stat().st_size == 0:
-        return pd.DataFrame(columns=columns)
-    try:
-        previous = pd.read_csv(out)
-    except pd.errors.ParserError as exc:
-        raise ValueError(
-            f"Cannot resume from {out}: it is not a results CSV written by compare ({exc}). "
-            "Pass another `out` or delete the file."
-        ) from None
-    if list(previous.columns) != columns:
-        raise ValueError(
-            f"Cannot resume from {out}: its columns {list(previous.columns)} differ from this "
-            f"run's {columns} (other metrics or tags?). Pass another `out` or delete the file."
-        )
-    failed = previous["error"].notna()
-    if failed.any():
-        previous = previous[~failed]
-        tmp = out.with_name(out.name + ".tmp")
-        previous.to_csv(tmp, index=False)
-        os.replace(tmp, out)
-    return previous.reset_index(drop=True)
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
 
 
-def _append(out: Path, row: Mapping[str, Any], columns: list[str]) -> None:
-    header = not out.exists() or out.stat().st_size == 0
-    with open(out, "a", newline="") as handle:
-        pd.DataFrame([row], columns=columns).to_csv(handle, header=header, index=False)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _fingerprints(
+    estimators: Mapping[str, Any],
+    X: Any,
+    y: np.ndarray,
+    groups: np.ndarray | None,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    scorers: Mapping[str, Any],
+) -> dict[str, dict[str, str]]:
+    """The :data:`FINGERPRINT_COLUMNS` of every estimator's rows, by estimator name."""
+    shared = {
+        "data_fingerprint": fingerprint_data(X, y, groups),
+        "folds_fingerprint": fingerprint_folds(folds),
+        "scoring": _scoring_text(scorers),
+        "version": _version(),
+    }
+    result = {}
+    for name, estimator in estimators.items():
+        params = json.dumps(canonical_params(estimator), sort_keys=True, separators=(",", ":"))
+        row = {**shared, "params": params}
+        row["fingerprint"] = fingerprint(name, *(row[c] for c in FINGERPRINT_COLUMNS[:-1]))
+        result[name] = {c: row[c] for c in FINGERPRINT_COLUMNS}
+    return result
 
 
 def _print_progress(row: Mapping[str, Any], done: int, total: int, n_folds: int) -> None:
@@ -279,16 +379,20 @@ def compare(
     Every estimator is cloned and fitted on each training fold and scored on the matching
     test fold, with the fit time, the prediction latency per trial and, for the torch-based
     sktime_eeg classifiers, the number of trainable parameters. A fold that raises gets its
-    error recorded in the ``error`` column and every other result is kept.
+    error recorded in the ``error`` column and every other result is kept. So does a fold
+    whose outputs are unusable: labels that are NaN or not classes of the training fold, or
+    ``predict_proba`` values that are NaN or infinite (a diverged network) -- such a fold is
+    never scored.
 
     Parameters
     ----------
     estimators : dict of {str: estimator}
         The models to compare, by name (the ``model`` column). Any scikit-learn classifier or
         pipeline accepting ``X``.
-    X : array-like of shape (n_trials, n_channels, n_times) or mne.Epochs
-        The EEG. Epochs are indexed with ``epochs[indices]``, so channel names and the
-        sampling frequency reach the estimators.
+    X : array-like of shape (n_trials, n_channels, n_times), mne.Epochs or list of Epochs
+        The EEG, counted and checked (dimensions, NaN / inf) in place, without a copy. Epochs
+        are indexed with ``epochs[indices]``, so channel names and the sampling frequency
+        reach the estimators; a list of Epochs is joined into one first.
     y : array-like of shape (n_trials,)
         Class labels.
     cv : int, cross-validation generator or iterable, default=5
@@ -307,21 +411,28 @@ def compare(
         scikit-learn scorer names (``"roc_auc"``, ...) and a dict ``{column: scorer}`` of
         callables ``scorer(estimator, X_test, y_test)`` are also accepted.
     n_jobs : int or None, default=None
-        Number of (estimator, fold) fits run in parallel through joblib. None means 1 unless
-        in a ``joblib.parallel_config`` context, so ``with joblib.parallel_config("dask"):``
-        spreads the fits over a Dask cluster. Results do not depend on it for estimators with
-        an int ``random_state``.
+        Number of (estimator, fold) fits run in parallel through joblib (-1: all cores). None
+        means 1 unless in a ``joblib.parallel_config`` context, so ``with
+        joblib.parallel_config("dask"):`` spreads the fits over a Dask cluster. Results do not
+        depend on it for estimators with an int ``random_state``.
     progress : bool or callable, default=True
         Print one line per finished fit (model, fold, scores, times); or call
         ``progress(row)`` with the row's dict.
     out : str, path-like or None, default=None
-        A CSV file. Each row is appended as soon as its fit finishes, so an interrupted run
-        keeps everything finished so far; a rerun with the same ``out`` skips the (tags,
-        model, fold) rows already there and reruns failed ones (their old rows are removed).
-        The returned table holds the rows of this call, resumed ones included.
+        A result file (CSV, written through :class:`ResultsStore`). It is created, or checked
+        to be writable, before the first fit. Each row is appended (and synced to disk) as
+        soon as its fit finishes, with a checksum, so an interrupted run keeps everything
+        finished so far and a row cut short by a crash is dropped. A rerun with the same
+        ``out`` reuses the rows of its (tags, model, fold) whose fingerprints -- data, folds,
+        scoring, the model's hyperparameters, the package version -- equal this run's, and
+        reruns failed ones (their old rows are removed). A file holding rows of the same tags
+        that were produced otherwise is refused with a :class:`ResumeError` (a ValueError)
+        naming what differs; write to another file then. The returned table holds the rows
+        of this call, resumed ones included.
     tags : dict or None, default=None
         Constant columns put first in every row (e.g. ``{"dataset": "bnci2014_004",
-        "subject": 1}``); they are part of the key used to resume.
+        "subject": 1}``); they are part of the key used to resume, and rows with other tags
+        in the same ``out`` are left alone.
 
     Returns
     -------
@@ -331,7 +442,16 @@ def compare(
         test fold, ``"+"``-joined; empty without groups), ``n_train``, ``n_test``, one per
         metric, ``fit_seconds``, ``predict_ms_per_trial``, ``n_parameters`` (NaN for
         estimators without a torch module), ``error`` (``"Type: message"``, None when the
-        fold succeeded).
+        fold succeeded), then the :data:`FINGERPRINT_COLUMNS` ``data_fingerprint``,
+        ``folds_fingerprint``, ``scoring``, ``params`` (the model's hyperparameters as
+        canonical JSON, see :func:`canonical_params`), ``version`` and ``fingerprint``.
+
+    Raises
+    ------
+    ResumeError
+        ``out`` holds rows of another run (see ``out``).
+    OSError
+        ``out`` cannot be written (raised before any fit).
 
     See Also
     --------
@@ -362,18 +482,70 @@ def compare(
     >>> results["accuracy"].tolist()
     [0.5, 0.5, 0.5, 0.5]
     """
+    plan = _plan(
+        estimators,
+        X,
+        y,
+        cv=cv,
+        groups=groups,
+        scoring=scoring,
+        n_jobs=n_jobs,
+        progress=progress,
+        out=out,
+        tags=tags,
+    )
+    return _run(plan)
+
+
+class _Plan(NamedTuple):
+    """Everything :func:`compare` checked and prepared before its first fit."""
+
+    estimators: dict[str, Any]
+    X: Any
+    y: np.ndarray
+    groups: np.ndarray | None
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    scorers: dict[str, Any]
+    tags: dict[str, Any]
+    columns: list[str]
+    stamps: dict[str, dict[str, str]]
+    tasks: list[tuple[str, int]]
+    store: ResultsStore | None
+    expected: list[dict[str, Any]]
+    n_jobs: int | None
+    progress: bool | Callable[[dict[str, Any]], None]
+    out: Any
+
+
+def _plan(
+    estimators: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    *,
+    cv: Any,
+    groups: Any,
+    scoring: Any,
+    n_jobs: int | None,
+    progress: bool | Callable[[dict[str, Any]], None],
+    out: str | os.PathLike | None,
+    tags: Mapping[str, Any] | None,
+) -> _Plan:
+    """Check the arguments, draw the folds, fingerprint, check ``out``: no fit, no write but
+    the creation of ``out`` (with its header) and the repair of a torn last row."""
     estimators = _check_estimators(estimators)
-    # Validated once here (clear errors before any fit); the float32 copy is not kept.
-    n_trials = check_eeg_data(X).data.shape[0]
+    X, n_trials = _check_X(X)  # counted and checked in place: no copy of the data
     y = np.asarray(check_eeg_labels(y, n_trials, caller="compare"))
     groups = _check_groups(groups, X, n_trials)
     scorers = _check_scoring(scoring)
     tags = dict(tags or {})
-    clash = set(tags) & (set(_FOLD_COLUMNS) | set(_TIMING_COLUMNS) | set(scorers))
+    clash = set(tags) & (
+        set(_FOLD_COLUMNS) | set(_TIMING_COLUMNS) | set(scorers) | set(FINGERPRINT_COLUMNS)
+    )
     if clash:
         raise ValueError(f"tags {sorted(clash)} clash with result columns; rename them.")
     if not (isinstance(progress, bool) or callable(progress)):
         raise TypeError(f"progress must be a bool or a callable, got {progress!r}.")
+    _check_n_jobs(n_jobs)
 
     splitter = check_cv(cv, y, classifier=True)
     split_X = np.zeros((n_trials, 1)) if is_epochs(X) else X
@@ -386,49 +558,47 @@ def compare(
         if train.size == 0 or test.size == 0:
             raise ValueError(f"Fold {fold} of cv={cv!r} has an empty train or test set.")
 
-    columns = [*tags, *_FOLD_COLUMNS, *scorers, *_TIMING_COLUMNS]
-    tag_names = list(tags)
+    columns = [*tags, *_FOLD_COLUMNS, *scorers, *_TIMING_COLUMNS, *FINGERPRINT_COLUMNS]
+    stamps = _fingerprints(estimators, X, y, groups, folds, scorers)
     tasks = [
         (name, fold) for name in estimators for fold in range(len(folds))
     ]  # model-major: progress reads model by model
-    wanted = {_key({**tags, "model": name, "fold": fold}, tag_names) for name, fold in tasks}
 
-    previous = pd.DataFrame(columns=columns)
-    out_path = None if out is None else Path(out)
-    if out_path is not None:
+    store = None
+    expected = [{**tags, "model": name, "fold": fold, **stamps[name]} for name, fold in tasks]
+    if out is not None:
+        out_path = Path(out)
         if out_path.is_dir():
             raise ValueError(
                 f"out={str(out)!r} is a folder; compare() appends its rows to one CSV file: "
                 f"pass a file path, e.g. out={str(out_path / 'results.csv')!r}."
             )
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        previous = _read_previous(out_path, columns)
-        if len(previous):
-            keys = [_key(r, tag_names) for r in previous.to_dict("records")]
-            previous = previous[[k in wanted for k in keys]].reset_index(drop=True)
-            # The CSV reads "1" back as 1: restore this run's tag values and model names.
-            for tag, value in tags.items():
-                previous[tag] = [value] * len(previous)
-            previous["model"] = previous["model"].astype(str)
-            for row in previous.to_dict("records"):
-                train, test = folds[int(row["fold"])] if row["fold"] < len(folds) else ([], [])
-                if (int(row["n_train"]), int(row["n_test"])) != (len(train), len(test)):
-                    raise ValueError(
-                        f"Cannot resume from {out_path}: its row for {row['model']!r} fold "
-                        f"{row['fold']} has {row['n_train']}/{row['n_test']} train/test trials, "
-                        f"this run's fold has {len(train)}/{len(test)} (other data or cv?). "
-                        "Pass another `out` or delete the file."
-                    )
-    done = {_key(r, tag_names) for r in previous.to_dict("records")}
-    todo = [
-        (name, fold)
-        for name, fold in tasks
-        if _key({**tags, "model": name, "fold": fold}, tag_names) not in done
-    ]
+        store = ResultsStore(out_path, columns, group=list(tags))
+        store.open()  # before any fit: an unwritable file fails now, a torn row is repaired
+        store.check(expected)  # a file of another run is refused now
+    return _Plan(
+        estimators, X, y, groups, folds, scorers, tags, columns, stamps, tasks, store,
+        expected, n_jobs, progress, out,
+    )  # fmt: skip
+
+
+def _run(plan: _Plan) -> pd.DataFrame:
+    """Fit what :func:`_plan` prepared (resuming from its store) and return the table."""
+    estimators, X, y, groups, folds, scorers, tags, columns, stamps, tasks, store = plan[:11]
+    n_jobs, progress, out = plan.n_jobs, plan.progress, plan.out
+    previous = pd.DataFrame(columns=columns)
+    if store is not None:
+        previous = store.resume(plan.expected)
+        # The file reads "1" back as 1: restore this run's tag values and model names.
+        for tag, value in tags.items():
+            previous[tag] = [value] * len(previous)
+        previous["fold"] = previous["fold"].astype(int)
+    done = {(str(r["model"]), int(r["fold"])) for r in previous.to_dict("records")}
+    todo = [(name, fold) for name, fold in tasks if (name, fold) not in done]
     if progress is True and done:
         print(
-            f"compare: resuming from {out_path}: {len(tasks) - len(todo)} of {len(tasks)} "
-            "fits already done.",
+            f"compare: resuming from {out}: {len(tasks) - len(todo)} of {len(tasks)} "
+            "fits already done (their fingerprints match this run).",
             flush=True,
         )
 
@@ -451,11 +621,11 @@ def compare(
         results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
         n_done = len(tasks) - len(todo)
         for result in results:
-            row = {**tags, **result}
+            row = {**tags, **result, **stamps[result["model"]]}
             rows.append(row)
             n_done += 1
-            if out_path is not None:
-                _append(out_path, row, columns)
+            if store is not None:
+                store.append(row)
             if progress is True:
                 _print_progress(result, n_done, len(tasks), len(folds))
             elif callable(progress):
@@ -466,6 +636,7 @@ def compare(
         or [pd.DataFrame(columns=columns)],
         ignore_index=True,
     )
+    table["model"] = table["model"].astype(str)
     order = {name: i for i, name in enumerate(estimators)}
     table = (
         table.assign(_order=table["model"].map(order))
@@ -480,4 +651,6 @@ def compare(
     table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
     groups = table["test_groups"].astype(object)
     table["test_groups"] = groups.where(groups.notna(), "").astype(str)
+    for column in FINGERPRINT_COLUMNS:
+        table[column] = table[column].astype(str).astype(object)
     return table

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, check_random_state
 
 __all__ = ["DATASETS", "load_comparison_data"]
 
@@ -75,7 +75,7 @@ def _seed(*values: int) -> int:
 
 
 def _simulated(subjects, n_trials, n_sessions, sfreq, window, snr, random_state):
-    from ..datasets import make_motor_imagery
+    from ...datasets import make_motor_imagery
 
     sfreq = 125.0 if sfreq is None else float(sfreq)
     duration = 4.0 if window is None or window[1] is None else float(window[1])
@@ -94,7 +94,7 @@ def _simulated(subjects, n_trials, n_sessions, sfreq, window, snr, random_state)
 
 
 def _physionet(subjects, path, window, l_freq, h_freq):
-    from .. import datasets
+    from ... import datasets
 
     for subject in subjects:
         # Filter the continuous runs, then epoch 0-4 s after the cue (a trial lasts ~4.1 s).
@@ -129,7 +129,7 @@ def _bnci_folder(path):
 
 
 def _moabb(name, subjects, path, window, l_freq, h_freq):
-    from .. import datasets
+    from ... import datasets
 
     code = {"bnci2014_004": "BNCI2014_004", "bnci2014_001": "BNCI2014_001"}[name]
     tmin, tmax = (0.0, None) if window is None else window
@@ -187,7 +187,7 @@ def load_comparison_data(
     window: tuple[float, float] | None = _DEFAULT_WINDOW,
     l_freq: float | None = 8.0,
     h_freq: float | None = 30.0,
-    random_state: int = 0,
+    random_state: int | np.random.RandomState | None = 0,
 ) -> Bunch:
     """A data set of the comparison as one array with the subject and session of each trial.
 
@@ -221,8 +221,10 @@ def load_comparison_data(
         Crop to ``[tmin, tmax)`` in seconds relative to the cue; None keeps the whole epochs.
     l_freq, h_freq : float or None, default=8.0, 30.0
         Band-pass edges in Hz (None: no high-pass / low-pass).
-    random_state : int, default=0
-        ``"simulated"`` only: seed; each subject and session gets its own stream.
+    random_state : int, RandomState instance or None, default=0
+        ``"simulated"`` only: seed, scikit-learn's convention (an int gives the same data on
+        every call; a RandomState instance or None draws the seed from it); each subject and
+        session gets its own stream.
 
     Returns
     -------
@@ -249,11 +251,21 @@ def load_comparison_data(
     if dataset != "epochs":
         subjects = [1] if subjects is None else subjects
         try:
-            subjects = [int(s) for s in subjects]
+            numbers = [int(s) for s in subjects]
         except (TypeError, ValueError):
+            numbers = None
+        if (
+            numbers is None
+            or any(n < 1 for n in numbers)
+            or any(isinstance(s, float) and s != int(s) for s in subjects)
+        ):
             raise ValueError(
-                f"subjects must be subject numbers for dataset={dataset!r}, got {subjects}."
-            ) from None
+                f"subjects must be subject numbers (integers from 1) for dataset={dataset!r}, "
+                f"got {subjects}."
+            )
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"subjects repeat: {subjects}; name each subject once.")
+        subjects = numbers
     if window is not None:
         tmin, tmax = window
         if tmin is not None and tmax is not None and not tmax > tmin:
@@ -261,6 +273,10 @@ def load_comparison_data(
     if dataset == "simulated":
         if n_sessions < 1:
             raise ValueError(f"n_sessions must be >= 1, got {n_sessions}.")
+        if isinstance(random_state, (int, np.integer)) and random_state < 0:
+            raise ValueError(f"random_state must be >= 0 (a seed), got {random_state}.")
+        if random_state is None or not isinstance(random_state, (int, np.integer)):
+            random_state = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
         parts = _simulated(subjects, n_trials, n_sessions, sfreq, window, snr, random_state)
     elif dataset == "physionet":
         parts = _physionet(subjects, path, window, l_freq, h_freq)

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._compare import DEFAULT_SCORING, compare
-from ._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
+from .._compare import DEFAULT_SCORING, _plan, _run, compare
+from .._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
 
-__all__ = ["PROTOCOLS", "run_comparison"]
+__all__ = ["PROTOCOLS", "check_protocol", "run_comparison"]
 
 #: Protocol names of :func:`run_comparison`, with a one-line description.
 PROTOCOLS: dict[str, str] = {
@@ -23,7 +23,9 @@ PROTOCOLS: dict[str, str] = {
 }
 
 
-def _check_protocol(data: Bunch, protocol: str) -> tuple[np.ndarray, np.ndarray]:
+def check_protocol(
+    data: Bunch, protocol: str, train_sessions: Sequence[Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Check that ``data`` can be evaluated under ``protocol``, before any work is done.
 
     Parameters
@@ -32,6 +34,8 @@ def _check_protocol(data: Bunch, protocol: str) -> tuple[np.ndarray, np.ndarray]
         As for :func:`run_comparison`.
     protocol : str
         One of :data:`PROTOCOLS`.
+    train_sessions : sequence or None, default=None
+        As for :func:`run_comparison` (only with ``"cross-session"``).
 
     Returns
     -------
@@ -41,20 +45,29 @@ def _check_protocol(data: Bunch, protocol: str) -> tuple[np.ndarray, np.ndarray]
     Raises
     ------
     ValueError
-        For an unknown protocol, cross-subject with one subject, or cross-session with a
-        subject recorded in one session only; the message says what to load instead.
+        For an unknown protocol, cross-subject with one subject, cross-session with a
+        subject recorded in one session only, ``train_sessions`` with another protocol, or
+        training sessions a subject does not have or that leave none to test; the message
+        says what to load or pass instead.
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"Unknown protocol {protocol!r}; choose from {list(PROTOCOLS)}.")
     subjects = np.asarray(data.subject).astype(str)
     sessions = np.asarray(data.session).astype(str)
+    if train_sessions is not None and protocol != "cross-session":
+        raise ValueError(
+            f"train_sessions={list(train_sessions)} applies to the cross-session protocol "
+            f"only, not {protocol!r}; drop it or use protocol='cross-session'."
+        )
     if protocol == "cross-subject" and np.unique(subjects).size < 2:
         raise ValueError(
             f"The cross-subject protocol needs at least two subjects; {data.dataset!r} "
             f"was loaded with subject(s) {np.unique(subjects).tolist()}. Load more, e.g. "
-            "subjects=[1, 2, 3] (sktime-eeg: --subjects 1 2 3)."
+            "subjects=[1, 2, 3]."
         )
     if protocol == "cross-session":
+        chosen = train_sessions if train_sessions is not None else data.get("train_sessions")
+        chosen = None if chosen is None else [str(s) for s in chosen]
         for subject in pd.unique(subjects):
             subject_sessions = np.unique(sessions[subjects == subject])
             if subject_sessions.size < 2:
@@ -63,11 +76,25 @@ def _check_protocol(data: Bunch, protocol: str) -> tuple[np.ndarray, np.ndarray]
                     f"subject {subject} of {data.dataset!r} has only session(s) "
                     f"{subject_sessions.tolist()}."
                     + (
-                        " Simulate several with n_sessions=2 (sktime-eeg does so for "
-                        "--protocol cross-session)."
+                        " Simulate several with load_comparison_data(..., n_sessions=2)."
                         if data.dataset == "simulated"
-                        else " Use --protocol within-session or cross-subject."
+                        else " Use the within-session or cross-subject protocol."
                     )
+                )
+            if chosen is None:
+                continue
+            missing = sorted(set(chosen) - set(subject_sessions))
+            if missing:
+                raise ValueError(
+                    f"train_sessions {missing} not found for subject {subject} of "
+                    f"{data.dataset!r}, whose sessions are {subject_sessions.tolist()}; "
+                    "choose training sessions among them."
+                )
+            if set(subject_sessions) <= set(chosen):
+                raise ValueError(
+                    f"train_sessions {chosen} covers every session of subject {subject} "
+                    f"({subject_sessions.tolist()}), leaving none to test; leave at least "
+                    "one out."
                 )
     return subjects, sessions
 
@@ -83,7 +110,7 @@ def run_comparison(
     n_jobs: int | None = None,
     progress: bool | Callable[[dict[str, Any]], None] = True,
     out: str | os.PathLike | None = None,
-    random_state: int | None = 0,
+    random_state: int | np.random.RandomState | None = 0,
 ) -> pd.DataFrame:
     """Compare estimators on a data set under one of the BCI evaluation protocols.
 
@@ -105,9 +132,12 @@ def run_comparison(
     train_sessions : sequence of str or None, default=None
         Sessions to train on for ``"cross-session"``.
     scoring, n_jobs, progress, out
-        As in :func:`compare`; ``out`` collects the rows of all subjects (and resumes).
-    random_state : int or None, default=0
-        Seed of the within-session fold shuffling.
+        As in :func:`compare`; ``out`` collects the rows of all subjects (and resumes them,
+        refusing a file of another run).
+    random_state : int, RandomState instance or None, default=0
+        Seed of the within-session fold shuffling (scikit-learn's convention: an int gives
+        the same folds on every run; with a RandomState instance or None, resuming from
+        ``out`` is refused because the folds differ).
 
     Returns
     -------
@@ -115,7 +145,7 @@ def run_comparison(
         The :func:`compare` table of every subject, with the leading columns ``dataset``,
         ``protocol`` and ``subject`` (``"all"`` for cross-subject).
     """
-    subjects, sessions = _check_protocol(data, protocol)
+    subjects, sessions = check_protocol(data, protocol, train_sessions)
     y = np.asarray(data.y)
     tags = {"dataset": data.dataset, "protocol": protocol}
     if protocol == "cross-subject":
@@ -150,28 +180,32 @@ def run_comparison(
         for _ in cv.split(np.zeros((int(mask.sum()), 1)), y[mask], sessions[mask]):
             pass
 
-    tables = []
+    # Then prepare every subject (fingerprints, the results file): a file of another run is
+    # refused before the first fit of any subject.
+    plans = []
     for subject in pd.unique(subjects):
         mask = subjects == subject
-        subject_sessions = sessions[mask]
+        plan = _plan(
+            estimators,
+            data.X[mask],
+            y[mask],
+            cv=cv,
+            groups=sessions[mask],
+            scoring=scoring,
+            n_jobs=n_jobs,
+            progress=progress,
+            out=out,
+            tags={**tags, "subject": subject},
+        )
+        plans.append((subject, mask, plan))
+
+    tables = []
+    for subject, mask, plan in plans:
         if progress is True:
             print(
                 f"== {data.dataset}, {protocol}, subject {subject}: {int(mask.sum())} trials, "
-                f"sessions {pd.unique(subject_sessions).tolist()}",
+                f"sessions {pd.unique(sessions[mask]).tolist()}",
                 flush=True,
             )
-        tables.append(
-            compare(
-                estimators,
-                data.X[mask],
-                y[mask],
-                cv=cv,
-                groups=subject_sessions,
-                scoring=scoring,
-                n_jobs=n_jobs,
-                progress=progress,
-                out=out,
-                tags={**tags, "subject": subject},
-            )
-        )
+        tables.append(_run(plan))
     return pd.concat(tables, ignore_index=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+from sklearn.utils import check_random_state
+
 __all__ = ["DEFAULT_MODELS", "MODELS", "make_models"]
 
 #: Every model name :func:`make_models` knows, with a one-line description.
@@ -18,6 +21,8 @@ MODELS: dict[str, str] = {
     "ts-lr": "Tangent space + logistic regression (pyRiemann)",
     "fgmdm": "Geodesic-filtered MDM (pyRiemann)",
 }
+
+_NETWORKS = ("conv1d", "conv2d", "conformer-1d", "conformer-2d")
 
 #: The models compared by default: the paper's CNNs and hybrids next to Riemannian baselines.
 DEFAULT_MODELS: tuple[str, ...] = (
@@ -48,7 +53,7 @@ def make_models(
     max_epochs: int = 50,
     batch_size: int = 64,
     conformer_layers: int = 6,
-    random_state: int | None = 0,
+    random_state: int | np.random.RandomState | None = 0,
 ) -> dict[str, Any]:
     """Unfitted estimators for the named models, ready for :func:`compare`.
 
@@ -67,8 +72,11 @@ def make_models(
         which small data sets (tens of training trials) need.
     conformer_layers : int, default=6
         Transformer encoder layers of the hybrids (6 as in EEG-Conformer; fewer is faster).
-    random_state : int or None, default=0
-        Seed of every network (weights, shuffling, dropout), so reruns give the same numbers.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the networks (weights, shuffling, dropout), scikit-learn's convention: an int
+        is every network's ``random_state``, so reruns give the same numbers; a RandomState
+        instance draws one int seed per network (in the order of ``names``); None leaves the
+        networks unseeded.
 
     Returns
     -------
@@ -89,23 +97,29 @@ def make_models(
     if len(set(names)) != len(names):
         raise ValueError(f"Model names repeat: {names}.")
 
-    from .. import baselines
-    from ..estimators import Conv1DEEGClassifier, Conv2DEEGClassifier
+    from ... import baselines
+    from ...estimators import Conv1DEEGClassifier, Conv2DEEGClassifier
 
     cnn = {
         **_time_constants(sfreq),
         "max_epochs": max_epochs,
         "batch_size": batch_size,
-        "random_state": random_state,
     }
+    rng = None
+    if random_state is not None and not isinstance(random_state, (int, np.integer)):
+        rng = check_random_state(random_state)
     models: dict[str, Any] = {}
     for name in names:
+        seed = random_state
+        if rng is not None:
+            seed = int(rng.randint(np.iinfo(np.int32).max)) if name in _NETWORKS else None
+        cnn["random_state"] = seed
         if name == "conv1d":
             models[name] = Conv1DEEGClassifier(**cnn)
         elif name == "conv2d":
             models[name] = Conv2DEEGClassifier(**cnn)
         elif name.startswith("conformer-"):
-            from ..estimators import ConformerEEGClassifier
+            from ...estimators import ConformerEEGClassifier
 
             models[name] = ConformerEEGClassifier(
                 stem=name.rsplit("-", 1)[1], n_layers=conformer_layers, **cnn
