@@ -53,6 +53,21 @@ _TRAINING_DOC = """
         Where to train and predict ("cpu", "cuda", "cuda:1", ...).
     verbose : int, default=0
         0 is silent; 1 prints skorch's per-epoch table.
+    warm_start : bool, default=False
+        When True and the estimator is fitted, ``fit`` continues training the fitted network
+        on the new data (e.g. a new subject's calibration trials) from its current weights,
+        with the training parameters as set now (``set_params(max_epochs=..., lr=...)``),
+        instead of building a new one. The data must have the fitted channels (count, and
+        names and sampling rate when known), window length and classes, else a ValueError
+        says which. The input standardization ``mean_`` / ``scale_`` of the first fit is
+        kept (align subjects to handle their differences); the optimizer, learning-rate
+        schedule and ``net_.history`` start anew. A warm fit that fails leaves the estimator
+        as it was before it. ``clone`` gives an unfitted estimator, as always.
+    finetune : {"all", "head"}, default="all"
+        What a warm fit trains: the whole network, or only its classifier head
+        (``net_.module_.classifier``); the rest keeps its weights bit for bit and its batch
+        norms run in eval mode (running statistics used, not updated). Ignored when not
+        warm starting.
 
     Attributes
     ----------
@@ -126,6 +141,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         random_state=None,
         device="cpu",
         verbose: int = 0,
+        warm_start: bool = False,
+        finetune: str = "all",
     ) -> None:
         self.n_filters = n_filters
         self.kernel_length = kernel_length
@@ -143,6 +160,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.finetune = finetune
 
     def _build_module(
         self, n_channels, n_times, n_classes, kernel_length, pool_length, pool_stride
@@ -196,6 +215,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         random_state=None,
         device="cpu",
         verbose: int = 0,
+        warm_start: bool = False,
+        finetune: str = "all",
     ) -> None:
         self.n_filters_time = n_filters_time
         self.n_filters = n_filters
@@ -214,6 +235,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.finetune = finetune
 
     def _build_module(
         self, n_channels, n_times, n_classes, kernel_length, pool_length, pool_stride
@@ -351,6 +374,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         random_state=None,
         device="cpu",
         verbose: int = 0,
+        warm_start: bool = False,
+        finetune: str = "all",
     ) -> None:
         self.stem = stem
         self.n_filters_time = n_filters_time
@@ -374,6 +399,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.finetune = finetune
 
     def _check_hyperparameters(self) -> None:
         name = type(self).__name__
