@@ -35,3 +35,32 @@ __all__ = [
     "run_comparison",
     "summarize",
 ]
+
+# -- few-trial calibration of a new user (issue 13) -------------------------------------------
+from ._calibration import (  # noqa: E402
+    CalibrationStrategy,
+    CannotCalibrate,
+    FineTuned,
+    Pooled,
+    PooledAligned,
+    Recentred,
+    Scratch,
+    calibration_curve,
+    default_strategies,
+    plot_calibration_curve,
+    trials_to_reach,
+)
+
+__all__ += [
+    "CalibrationStrategy",
+    "CannotCalibrate",
+    "FineTuned",
+    "Pooled",
+    "PooledAligned",
+    "Recentred",
+    "Scratch",
+    "calibration_curve",
+    "default_strategies",
+    "plot_calibration_curve",
+    "trials_to_reach",
+]
