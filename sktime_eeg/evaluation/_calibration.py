@@ -532,8 +532,10 @@ def _calibrate_target(
                 row["predict_ms_per_trial"] = (
                     1000 * (time.perf_counter() - start) / max(1, test_idx.size)
                 )
-                for score, func in _SCORES.items():
-                    row[score] = float(func(y_test, y_pred))
+                with warnings.catch_warnings():  # e.g. kappa of a one-class test: NaN
+                    warnings.simplefilter("ignore")
+                    for score, func in _SCORES.items():
+                        row[score] = float(func(y_test, y_pred))
             except CannotCalibrate as exc:
                 row["error"] = f"skipped: {exc}"
             except Exception as exc:
