@@ -185,8 +185,9 @@ class _TargetReference(TransformerMixin, BaseEstimator):
     def fit_transform(
         self, X: Any, y: Any = None, groups: Any = None, X_target: Any = None
     ) -> np.ndarray:
-        """Fit, then align every group of X with its own reference (the target's rows with
-        the target's reference).
+        """Fit, then align every group of X with its own reference.
+
+        The rows of the group ``target`` are aligned with the target's reference.
 
         Parameters
         ----------
@@ -332,7 +333,10 @@ class RecentredCovariances(_TargetReference):
     n_features_in_ : int
         Number of channels.
 
-    Returns ``transform`` output of shape ``(n_trials, n_channels, n_channels)``.
+    Notes
+    -----
+    ``transform`` and ``fit_transform`` return covariance matrices of shape ``(n_trials,
+    n_channels, n_channels)``, for a tangent space or an MDM to follow.
     """
 
     _owner = "RecentredCovariances"

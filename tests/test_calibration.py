@@ -327,3 +327,57 @@ def test_plot_and_trials_to_reach():
     assert reached["a"] == 10 and np.isnan(reached["b"])
     per_subject = trials_to_reach(table, {1: 0.6, 2: 0.7, 3: 0.65})
     assert per_subject["a"] == 5
+
+
+def _calibrate_parser():
+    import argparse
+
+    from sktime_eeg._calibrate_cli import add_calibrate_command
+
+    parser = argparse.ArgumentParser(prog="sktime-eeg")
+    add_calibrate_command(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_calibrate_command(tmp_path, capsys):
+    parser = _calibrate_parser()
+    args = parser.parse_args(
+        [
+            "calibrate",
+            "--subjects",
+            "1",
+            "2",
+            "--n-trials",
+            "10",
+            "--n-calibration",
+            "0",
+            "4",
+            "--strategies",
+            "pooled",
+            "scratch",
+            "ts-lr-recentre",
+            "--max-epochs",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "Mean accuracy over 2 subjects" in out
+    assert "scratch k=0: skipped: training from scratch needs" in out
+    table = pd.read_csv(tmp_path / "run" / "results.csv")
+    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS]
+    assert len(table) == 2 * 3 * 2
+    assert set(table["test_sessions"].astype(str)) == {"2"}
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv", index_col=0)
+    assert list(summary.columns) == ["0", "4"]
+    assert (tmp_path / "run" / "calibration.png").stat().st_size > 0
+
+
+def test_calibrate_command_needs_two_subjects(capsys):
+    parser = _calibrate_parser()
+    args = parser.parse_args(["calibrate", "--subjects", "1"])
+    with pytest.raises(SystemExit):
+        args.func(args)
+    assert "calibration needs at least two subjects" in capsys.readouterr().err
