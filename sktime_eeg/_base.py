@@ -377,7 +377,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         return []
 
     def fit(self, X: Any, y: Any) -> BaseEEGClassifier:
-        """Train the network.
+        """Train the network (or, with ``warm_start=True`` once fitted, continue training it).
 
         Parameters
         ----------
