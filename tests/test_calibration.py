@@ -282,6 +282,20 @@ def test_failures_are_recorded_and_warned(small_data):
         table = calibration_curve({"broken": Broken()}, X, y, subjects, sessions, 2, targets=[0])
     assert table["error"].tolist() == ["RuntimeError: boom"]
 
+    class BrokenPool(CalibrationStrategy):
+        def fit_pool(self, X, y, subjects):
+            raise ValueError("no pool for you")
+
+        def fit_target(self, *args):
+            raise AssertionError("not called after a failed pool fit")
+
+    with pytest.warns(RuntimeWarning, match="pool fit of strategy 'bp' failed"):
+        table = calibration_curve(
+            {"bp": BrokenPool()}, X, y, subjects, sessions, (0, 2), targets=[0]
+        )
+    assert table["error"].tolist() == ["pool fit failed: ValueError: no pool for you"] * 2
+    assert table["accuracy"].isna().all()
+
 
 @pytest.mark.parametrize(
     "kwargs, match",

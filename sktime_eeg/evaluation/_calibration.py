@@ -498,6 +498,12 @@ def _calibrate_target(
                 pooled, error = strategy.fit_pool(X_pool, y_pool, s_pool), None
             except Exception as exc:  # recorded in every row of this strategy
                 pooled, error = None, _error_text(exc)
+                warnings.warn(
+                    f"calibration_curve: the pool fit of strategy {name!r} failed for target "
+                    f"subject {target!r}: {error}",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
             pooled_cache[cache_key] = (pooled, time.perf_counter() - start, error)
         pooled, pretrain_seconds, pool_error = pooled_cache[cache_key]
         for k in ks:
