@@ -341,6 +341,14 @@ def test_plot_and_trials_to_reach():
     assert reached["a"] == 10 and np.isnan(reached["b"])
     per_subject = trials_to_reach(table, {1: 0.6, 2: 0.7, 3: 0.65})
     assert per_subject["a"] == 5
+    # an equal mean reaches the target, whatever the float rounding of the per-subject gaps
+    # (correct trials out of 240 per subject; both sum to 1031)
+    correct = np.array([162, 150, 135, 234, 161, 189]) / 240
+    within = dict(enumerate(np.array([162, 134, 133, 232, 169, 201]) / 240))
+    equal = pd.DataFrame(dict(strategy="c", subject=range(6), n_calibration=40, accuracy=correct))
+    assert (equal["accuracy"] - equal["subject"].map(within)).mean() != 0  # rounding
+    assert trials_to_reach(equal, within)["c"] == 40
+    assert np.isnan(trials_to_reach(equal, {s: v + 1 / 240 for s, v in within.items()})["c"])
 
 
 def _calibrate_parser():

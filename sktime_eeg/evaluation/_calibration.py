@@ -825,7 +825,7 @@ def trials_to_reach(
     -------
     pandas.Series
         Strategy -> smallest k whose mean (over the subjects with a score at that k) reaches
-        the target; NaN when no k does.
+        the target (equal counts, up to float rounding); NaN when no k does.
     """
     valid = results[results[score].notna()].copy()
     if isinstance(target, Mapping):
@@ -838,6 +838,8 @@ def trials_to_reach(
         if name not in means.index.get_level_values(0):
             out[name] = math.nan
             continue
-        reached = means.loc[name][means.loc[name] >= 0]
+        # Equal scores reach the target: accuracies of the same trial counts summed in
+        # another order differ by float rounding (~1e-16), not by a trial.
+        reached = means.loc[name][means.loc[name] >= -1e-9]
         out[name] = float(reached.index.min()) if len(reached) else math.nan
     return pd.Series(out, name=f"trials_to_reach_{score}")
