@@ -80,7 +80,8 @@ print(
         index="strategy", columns="n_calibration", values="accuracy", sort=False
     ).round(2)
 )
-print(results.loc[results["error"].notna(), ["strategy", "n_calibration", "error"]])
+skipped = results[results["error"].notna()].drop_duplicates(["strategy", "n_calibration"])
+print(skipped[["strategy", "n_calibration", "error"]].to_string(index=False))
 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
