@@ -32,6 +32,14 @@ from ._validation import (
     check_positive_int,
     check_real,
 )
+from ._warm_start import (
+    check_same_architecture,
+    check_warm_classes,
+    check_warm_input,
+    check_warm_params,
+    frozen,
+    warm_state,
+)
 
 __all__ = ["BaseEEGClassifier", "TensorBatchIterator"]
 
@@ -388,7 +396,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         return []
 
     def fit(self, X: Any, y: Any) -> BaseEEGClassifier:
-        """Train the network.
+        """Train the network (or, with ``warm_start=True`` once fitted, continue training it).
 
         Parameters
         ----------
@@ -413,22 +421,30 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             infinite loss; the message names ``lr`` and ``optimizer``). A failed fit leaves
             the estimator unfitted.
         """
-        # A failed (re)fit leaves the estimator unfitted, never a mix of old and new state.
+        # A failed (re)fit leaves the estimator unfitted, never a mix of old and new state;
+        # a failed warm fit leaves it as it was before (see ``warm_start``).
+        previous = warm_state(self)
         self._clear_fitted_state()
         try:
-            return self._fit(X, y)
+            return self._fit(X, y, previous)
         except BaseException:
             self._clear_fitted_state()
+            vars(self).update(previous or {})
             raise
 
     def _clear_fitted_state(self) -> None:
         for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, key)
 
-    def _fit(self, X: Any, y: Any) -> BaseEEGClassifier:
+    def _fit(self, X: Any, y: Any, previous: dict[str, Any] | None = None) -> BaseEEGClassifier:
         name = type(self).__name__
         self._check_hyperparameters()
-        data = self._check_X(X, reset=True)
+        check_warm_params(self)
+        if previous is not None:  # warm start: continue the fitted network (see _warm_start)
+            vars(self).update(previous)
+            data = check_warm_input(self, X)
+        else:
+            data = self._check_X(X, reset=True)
         y = check_eeg_labels(y, data.shape[0], caller=name)
         classes, y_encoded = np.unique(y, return_inverse=True)
         if classes.size < 2:
@@ -437,9 +453,16 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
                 f"({as_python_scalar(classes[0])!r}) in all {y.shape[0]} trials. Check the labels "
                 "(e.g. epochs.events[:, 2])."
             )
+        if previous is not None:
+            check_warm_classes(self, classes)
+            check_same_architecture(self, self.net_.module_, classes.size)
         self.classes_ = classes
-        kernel_length, pool_length, pool_stride = _shrunk_lengths(
-            data.shape[2], self.kernel_length, self.pool_length, self.pool_stride, name
+        kernel_length, pool_length, pool_stride = (
+            _shrunk_lengths(
+                data.shape[2], self.kernel_length, self.pool_length, self.pool_stride, name
+            )
+            if previous is None
+            else (self.kernel_length_, self.pool_length_, self.pool_stride_)
         )
         self.kernel_length_, self.pool_length_, self.pool_stride_ = (
             kernel_length,
@@ -480,17 +503,21 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             data, y_encoded = data[train_idx], y_encoded[train_idx]
         with _TRAINING_LOCK, torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(seed)
-            module = self._build_module(
-                data.shape[1],
-                data.shape[2],
-                classes.size,
-                kernel_length,
-                pool_length,
-                pool_stride,
-            )
+            if previous is not None:  # a copy: the fitted net stays intact if this fit fails
+                module = copy.deepcopy(self.net_.module_)
+            else:
+                module = self._build_module(
+                    data.shape[1],
+                    data.shape[2],
+                    classes.size,
+                    kernel_length,
+                    pool_length,
+                    pool_stride,
+                )
             net = self._make_net(module, classes.size, valid)
             try:
-                net.fit(torch.from_numpy(data), torch.from_numpy(y_encoded))
+                with frozen(module, getattr(self, "finetune", "all") if previous else "all"):
+                    net.fit(torch.from_numpy(data), torch.from_numpy(y_encoded))
             except _TrainingInterrupted:
                 raise KeyboardInterrupt from None
         self.net_ = net

@@ -99,6 +99,24 @@ verbose : int, default=0
     0 is silent; 1 prints skorch's per-epoch table.
 """
 
+docdict["warm_start"] = """
+warm_start : bool, default=False
+    When True and the estimator is fitted, ``fit`` continues training the fitted network
+    on the new data (e.g. a new subject's calibration trials) from its current weights,
+    with the training parameters as set now (``set_params(max_epochs=..., lr=...)``),
+    instead of building a new one. The data must have the fitted channels (count, and
+    names and sampling rate when known), window length and classes, else a ValueError
+    says which. The input standardization ``mean_`` / ``scale_`` of the first fit is
+    kept (align subjects to handle their differences); the optimizer, learning-rate
+    schedule and ``net_.history`` start anew. A warm fit that fails leaves the estimator
+    as it was before it. ``clone`` gives an unfitted estimator, as always.
+finetune : {"all", "head"}, default="all"
+    What a warm fit trains: the whole network, or only its classifier head
+    (``net_.module_.classifier``); the rest keeps its weights bit for bit and its batch
+    norms run in eval mode (running statistics used, not updated). Ignored when not
+    warm starting.
+"""
+
 docdict["classifier_attributes"] = """
 classes_ : ndarray of shape (n_classes,)
     The class labels seen in fit (any type), in the order of ``predict_proba`` columns.

@@ -29,6 +29,7 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
     %(training)s
     %(random_state)s
     %(device_verbose)s
+    %(warm_start)s
 
     Attributes
     ----------
@@ -69,6 +70,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         random_state=None,
         device="cpu",
         verbose: int = 0,
+        warm_start: bool = False,
+        finetune: str = "all",
     ) -> None:
         self.n_filters = n_filters
         self.kernel_length = kernel_length
@@ -86,6 +89,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.finetune = finetune
 
     def _build_module(
         self, n_channels, n_times, n_classes, kernel_length, pool_length, pool_stride
@@ -115,6 +120,7 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
     %(training)s
     %(random_state)s
     %(device_verbose)s
+    %(warm_start)s
 
     Attributes
     ----------
@@ -147,6 +153,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         random_state=None,
         device="cpu",
         verbose: int = 0,
+        warm_start: bool = False,
+        finetune: str = "all",
     ) -> None:
         self.n_filters_time = n_filters_time
         self.n_filters = n_filters
@@ -165,6 +173,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.finetune = finetune
 
     def _build_module(
         self, n_channels, n_times, n_classes, kernel_length, pool_length, pool_stride
@@ -230,6 +240,7 @@ class ConformerEEGClassifier(BaseEEGClassifier):
     %(training)s
     %(random_state)s
     %(device_verbose)s
+    %(warm_start)s
 
     Attributes
     ----------
@@ -291,6 +302,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         random_state=None,
         device="cpu",
         verbose: int = 0,
+        warm_start: bool = False,
+        finetune: str = "all",
     ) -> None:
         self.stem = stem
         self.n_filters_time = n_filters_time
@@ -314,6 +327,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.finetune = finetune
 
     def _check_hyperparameters(self) -> None:
         name = type(self).__name__

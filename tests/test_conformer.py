@@ -176,7 +176,7 @@ def test_get_params_lists_every_hyperparameter():
         "stem", "n_filters_time", "n_filters", "kernel_length", "pool_length", "pool_stride",
         "d_model", "n_heads", "n_layers", "dim_feedforward", "dropout", "max_epochs",
         "batch_size", "lr", "weight_decay", "optimizer", "lr_schedule", "patience",
-        "validation_fraction", "random_state", "device", "verbose",
+        "validation_fraction", "random_state", "device", "verbose", "warm_start", "finetune",
     }  # fmt: skip
     assert clone(clf).get_params() == params
 

@@ -67,3 +67,32 @@ from ._pseudo_online import (  # noqa: E402
 )
 
 __all__ += ["PseudoOnlineResult", "plot_pseudo_online", "pseudo_online", "wolpaw_itr"]
+
+# -- few-trial calibration of a new user (issue 13) -------------------------------------------
+from ._calibration import (  # noqa: E402
+    CalibrationStrategy,
+    CannotCalibrate,
+    FineTuned,
+    Pooled,
+    PooledAligned,
+    Recentred,
+    Scratch,
+    calibration_curve,
+    default_strategies,
+    plot_calibration_curve,
+    trials_to_reach,
+)
+
+__all__ += [
+    "CalibrationStrategy",
+    "CannotCalibrate",
+    "FineTuned",
+    "Pooled",
+    "PooledAligned",
+    "Recentred",
+    "Scratch",
+    "calibration_curve",
+    "default_strategies",
+    "plot_calibration_curve",
+    "trials_to_reach",
+]

@@ -1,0 +1,405 @@
+"""calibration_curve: the leave-one-subject-out calibration protocol and its strategies."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import BaseEstimator, ClassifierMixin
+from transfer_helpers import make_subjects
+
+from sktime_eeg import Conv2DEEGClassifier
+from sktime_eeg.evaluation import (
+    CalibrationStrategy,
+    FineTuned,
+    Pooled,
+    PooledAligned,
+    Recentred,
+    Scratch,
+    calibration_curve,
+    default_strategies,
+    plot_calibration_curve,
+    trials_to_reach,
+)
+from sktime_eeg.evaluation._calibration import CALIBRATION_COLUMNS
+from sktime_eeg.preprocessing import EuclideanAligner
+
+matplotlib.use("Agg")
+
+
+def _tagged(n, n_channels=2, n_times=8, seed=0):
+    """Random EEG whose first sample of channel 0 is the trial's index."""
+    X = np.random.default_rng(seed).standard_normal((n, n_channels, n_times))
+    X[:, 0, 0] = np.arange(n)
+    return X
+
+
+def _ids(X):
+    return [int(v) for v in np.asarray(X)[:, 0, 0]]
+
+
+class SpyStrategy(CalibrationStrategy):
+    """Records the trial indices each call sees; predicts the first class."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def fit_pool(self, X, y, subjects):
+        self.log.append(("pool", _ids(X), list(subjects)))
+        return "pooled"
+
+    def fit_target(self, pooled, X_calibration, y_calibration, X_reference, target):
+        assert pooled == "pooled"
+        self.log.append(("calibration", _ids(X_calibration), list(y_calibration), target))
+        self.log.append(("reference", _ids(X_reference), target))
+        log = self.log
+
+        class Model:
+            def predict(self, X):
+                log.append(("test", _ids(X), target))
+                return np.full(len(X), "a")
+
+        return Model()
+
+
+@st.composite
+def layouts(draw):
+    n_subjects = draw(st.integers(2, 4))
+    rows = []
+    for s in range(n_subjects):
+        n_sessions = draw(st.integers(2, 3))
+        labels = sorted(
+            draw(st.lists(st.integers(0, 9), min_size=n_sessions, max_size=n_sessions, unique=True))
+        )
+        for session in labels:
+            for _ in range(draw(st.integers(1, 6))):
+                rows.append((f"S{s}", session))
+    order = draw(st.permutations(range(len(rows))))
+    rows = [rows[i] for i in order]
+    y = draw(st.lists(st.sampled_from("ab"), min_size=len(rows), max_size=len(rows)))
+    ks = draw(st.lists(st.integers(0, 8), min_size=1, max_size=4, unique=True))
+    reference = draw(st.sampled_from(["calibration", "session"]))
+    return rows, np.array(y), ks, reference
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layouts())
+def test_no_test_trial_reaches_training_or_a_reference(layout):
+    rows, y, ks, reference = layout
+    subjects = np.array([r[0] for r in rows])
+    sessions = np.array([r[1] for r in rows])
+    X = _tagged(len(rows))
+    log = []
+    table = calibration_curve(
+        {"spy": SpyStrategy(log)}, X, y, subjects, sessions, ks, reference=reference
+    )
+    targets = sorted(set(subjects))
+    assert len(table) == len(targets) * len(ks)
+    pools = [entry for entry in log if entry[0] == "pool"]
+    assert len(pools) == len(targets)  # the pool is fitted once per target, whatever k
+    for target, (_, pool_ids, pool_subjects) in zip(targets, pools, strict=True):
+        own = np.flatnonzero(subjects == target)
+        first = sorted(set(sessions[own]))[0]
+        cal_session = [i for i in own if sessions[i] == first]  # in the order of X
+        test = {i for i in own if sessions[i] != first}
+        assert sorted(pool_ids) == list(np.flatnonzero(subjects != target))
+        assert target not in pool_subjects
+        seen = [e for e in log if e[0] != "pool" and e[-1] == target]
+        for kind, ids, *_ in seen:
+            if kind == "test":
+                assert set(ids) == test
+            else:
+                assert not set(ids) & test, (kind, ids, test)
+        cals = [e for e in seen if e[0] == "calibration"]
+        refs = [e for e in seen if e[0] == "reference"]
+        feasible = [k for k in sorted(ks) if k <= len(cal_session)]
+        assert [e[1] for e in cals] == [cal_session[:k] for k in feasible]
+        assert [e[2] for e in cals] == [list(y[cal_session[:k]]) for k in feasible]
+        expected_ref = [
+            cal_session[:k] if reference == "calibration" else cal_session for k in feasible
+        ]
+        assert [e[1] for e in refs] == expected_ref
+        rows_t = table[table["subject"] == target].set_index("n_calibration")
+        for k in ks:
+            if k > len(cal_session):
+                assert rows_t.loc[k, "error"].startswith(f"skipped: k={k} exceeds the")
+                assert np.isnan(rows_t.loc[k, "accuracy"])
+            else:
+                assert rows_t.loc[k, "error"] is None
+                assert rows_t.loc[k, "n_test"] == len(test)
+                assert rows_t.loc[k, "accuracy"] == np.mean(y[sorted(test)] == "a")
+
+
+SPY_LOG = []  # module-level: clone deep-copies parameters
+
+
+class SpyClassifier(ClassifierMixin, BaseEstimator):
+    """Records the trial indices of fit and predict in SPY_LOG."""
+
+    def fit(self, X, y):
+        SPY_LOG.append(("fit", _ids(X)))
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        SPY_LOG.append(("predict", _ids(X)))
+        return np.full(len(X), self.classes_[0])
+
+
+def test_builtin_strategies_see_no_test_trial(monkeypatch):
+    rng = np.random.default_rng(0)
+    subjects = np.repeat([1, 2, 3], 12)
+    sessions = np.tile(np.repeat([1, 2], 6), 3)
+    y = np.tile(["a", "b"], 18)
+    X = _tagged(36, n_channels=2, n_times=50)
+    X[:, :, 1:] += rng.standard_normal((36, 2, 49))
+    SPY_LOG.clear()
+    log, references = SPY_LOG, []
+    fit = EuclideanAligner.fit
+
+    def spy_fit(self, X, y=None, groups=None):
+        references.append(_ids(X))
+        return fit(self, X, y, groups)
+
+    monkeypatch.setattr(EuclideanAligner, "fit", spy_fit)
+    spy = SpyClassifier()
+    strategies = {
+        "scratch": Scratch(spy),
+        "pooled": Pooled(spy),
+        "aligned": PooledAligned(spy),
+    }
+    table = calibration_curve(strategies, X, y, subjects, sessions, (0, 2, 6), targets=[2])
+    test = set(np.flatnonzero((subjects == 2) & (sessions == 2)))
+    assert log and references
+    for kind, ids in log:
+        if kind == "fit":
+            assert not set(ids) & test
+    for ids in references:
+        assert not set(ids) & test
+    assert table.loc[table["strategy"] == "scratch", "error"].iloc[0].startswith("skipped:")
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    X, y, subjects, sessions = make_subjects(3, 16, montage="bci_iv_2b", n_sessions=2, seed=3)
+    return X, y, subjects, sessions
+
+
+def _tiny_cnn():
+    return Conv2DEEGClassifier(
+        n_filters=4, kernel_length=5, pool_length=10, pool_stride=5, max_epochs=2, random_state=0
+    )
+
+
+def test_default_strategies_bookkeeping(small_data):
+    X, y, subjects, sessions = small_data
+    strategies = default_strategies(cnn=_tiny_cnn(), finetune_epochs=1)
+    assert list(strategies) == [
+        "scratch",
+        "ts-lr-scratch",
+        "pooled",
+        "pooled+align",
+        "pooled+align+finetune",
+        "ts-lr-recentre",
+    ]
+    table = calibration_curve(
+        strategies, X, y, subjects, sessions, (0, 4, 8), targets=[0], tags={"dataset": "sim"}
+    )
+    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS]
+    assert len(table) == 6 * 3
+    t = table.set_index(["strategy", "n_calibration"])
+    for name in [
+        "scratch",
+        "ts-lr-scratch",
+        "pooled+align",
+        "pooled+align+finetune",
+        "ts-lr-recentre",
+    ]:
+        assert t.loc[(name, 0), "error"].startswith("skipped:"), name
+        assert np.isnan(t.loc[(name, 0), "accuracy"])
+    assert "alignment needs target trials" in t.loc[("pooled+align", 0), "error"]
+    assert "at least two classes" in t.loc[("scratch", 0), "error"]
+    for name in ["pooled", "scratch", "pooled+align+finetune", "ts-lr-recentre"]:
+        for k in (4, 8):
+            assert t.loc[(name, k), "error"] is None, t.loc[(name, k), "error"]
+            assert 0 <= t.loc[(name, k), "accuracy"] <= 1
+    # the pooled model does not depend on k: trained once, the same predictions
+    assert t.loc[("pooled", 0), "accuracy"] == t.loc[("pooled", 8), "accuracy"]
+    assert t.loc[("pooled", 0), "error"] is None
+    pretrain = table.groupby("strategy")["pretrain_seconds"].nunique()
+    assert (pretrain == 1).all()
+    # pooled+align and its fine-tuning share one pool fit
+    assert (
+        t.loc[("pooled+align", 4), "pretrain_seconds"]
+        == t.loc[("pooled+align+finetune", 4), "pretrain_seconds"]
+    )
+    assert t.loc[("pooled+align", 4), "n_reference"] == 4
+    assert (table["n_test"] == 16).all() and (table["n_pool"] == 64).all()
+    assert (table["subject"] == 0).all() and (table["test_sessions"] == "2").all()
+    ok = table["error"].isna()
+    np.testing.assert_allclose(
+        table.loc[ok, "fit_seconds"],
+        table.loc[ok, "pretrain_seconds"] + table.loc[ok, "adapt_seconds"],
+    )
+
+
+def test_reference_session_aligns_at_k0_and_single_class_calibration(small_data):
+    X, y, subjects, sessions = small_data
+    y = y.copy()
+    first = np.flatnonzero((subjects == 1) & (sessions == 1))
+    y[first[:3]] = y[first[0]]  # the first 3 calibration trials share one class
+    strategies = {
+        "scratch": Scratch(_tiny_cnn()),
+        "aligned": PooledAligned(_tiny_cnn()),
+        "finetune": FineTuned(_tiny_cnn(), max_epochs=1),
+        "recentre": Recentred(),
+    }
+    table = calibration_curve(
+        strategies, X, y, subjects, sessions, (0, 3), targets=[1], reference="session"
+    )
+    t = table.set_index(["strategy", "n_calibration"])
+    assert t.loc[("aligned", 0), "error"] is None  # the unlabelled session is the reference
+    assert t.loc[("aligned", 0), "n_reference"] == 16
+    assert t.loc[("recentre", 0), "error"] is None
+    assert "at least two classes" in t.loc[("scratch", 3), "error"]
+    assert "lack" in t.loc[("finetune", 3), "error"]
+    assert t.loc[("finetune", 0), "error"] == (
+        "skipped: fine-tuning needs calibration trials, and there are none"
+    )
+
+
+def test_failures_are_recorded_and_warned(small_data):
+    X, y, subjects, sessions = small_data
+
+    class Broken(CalibrationStrategy):
+        def fit_target(self, *args):
+            raise RuntimeError("boom")
+
+    with pytest.warns(RuntimeWarning, match="strategy 'broken' failed for subject 0 at k=2"):
+        table = calibration_curve({"broken": Broken()}, X, y, subjects, sessions, 2, targets=[0])
+    assert table["error"].tolist() == ["RuntimeError: boom"]
+
+    class BrokenPool(CalibrationStrategy):
+        def fit_pool(self, X, y, subjects):
+            raise ValueError("no pool for you")
+
+        def fit_target(self, *args):
+            raise AssertionError("not called after a failed pool fit")
+
+    with pytest.warns(RuntimeWarning, match="pool fit of strategy 'bp' failed"):
+        table = calibration_curve(
+            {"bp": BrokenPool()}, X, y, subjects, sessions, (0, 2), targets=[0]
+        )
+    assert table["error"].tolist() == ["pool fit failed: ValueError: no pool for you"] * 2
+    assert table["accuracy"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(strategies=["nope"]), r"unknown name\(s\) \['nope'\]"),
+        (dict(n_calibration=(5, -1)), "non-negative integers"),
+        (dict(reference="test"), "reference must be one of"),
+        (dict(targets=[9]), r"targets \[9\] are not among the subjects"),
+        (dict(test_sessions=[1]), "include the calibration session 1"),
+        (dict(calibration_session=7), "calibration_session=7 is not a session"),
+        (dict(tags={"subject": 1}), "clash with result columns"),
+    ],
+)
+def test_bad_arguments(small_data, kwargs, match):
+    X, y, subjects, sessions = small_data
+    args = dict(strategies=["pooled"], n_calibration=(0,))
+    args.update(kwargs)
+    strategies = args.pop("strategies")
+    with pytest.raises(ValueError, match=match):
+        calibration_curve(strategies, X, y, subjects, sessions, **args)
+
+
+def test_plot_and_trials_to_reach():
+    rows = []
+    for subject, offset in [(1, 0.0), (2, 0.1), (3, 0.05)]:
+        for k, acc in [(0, 0.5), (5, 0.6), (10, 0.8)]:
+            rows.append(dict(strategy="a", subject=subject, n_calibration=k, accuracy=acc + offset))
+            rows.append(
+                dict(
+                    strategy="b",
+                    subject=subject,
+                    n_calibration=k,
+                    accuracy=np.nan if k == 0 else 0.55,
+                )
+            )
+    table = pd.DataFrame(rows)
+    ax = plot_calibration_curve(table, reference=0.7)
+    lines = [line for line in ax.get_lines() if line.get_label() in ("a", "b")]
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.55, 0.65, 0.85])
+    assert list(lines[1].get_xdata()) == [5, 10]  # the NaN row is left out, not plotted as 0
+    reached = trials_to_reach(table, 0.7)
+    assert reached["a"] == 10 and np.isnan(reached["b"])
+    per_subject = trials_to_reach(table, {1: 0.6, 2: 0.7, 3: 0.65})
+    assert per_subject["a"] == 5
+    # an equal mean reaches the target, whatever the float rounding of the per-subject gaps
+    # (correct trials out of 240 per subject; both sum to 1031)
+    correct = np.array([162, 150, 135, 234, 161, 189]) / 240
+    within = dict(enumerate(np.array([162, 134, 133, 232, 169, 201]) / 240))
+    equal = pd.DataFrame(dict(strategy="c", subject=range(6), n_calibration=40, accuracy=correct))
+    assert (equal["accuracy"] - equal["subject"].map(within)).mean() != 0  # rounding
+    assert trials_to_reach(equal, within)["c"] == 40
+    assert np.isnan(trials_to_reach(equal, {s: v + 1 / 240 for s, v in within.items()})["c"])
+
+
+def _calibrate_parser():
+    import argparse
+
+    from sktime_eeg._calibrate_cli import add_calibrate_command
+
+    parser = argparse.ArgumentParser(prog="sktime-eeg")
+    add_calibrate_command(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_calibrate_command(tmp_path, capsys):
+    parser = _calibrate_parser()
+    args = parser.parse_args(
+        [
+            "calibrate",
+            "--subjects",
+            "1",
+            "2",
+            "--n-trials",
+            "10",
+            "--n-calibration",
+            "0",
+            "4",
+            "--strategies",
+            "pooled",
+            "scratch",
+            "ts-lr-recentre",
+            "--max-epochs",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "Mean accuracy over 2 subjects" in out
+    assert "scratch k=0: skipped: training from scratch needs" in out
+    table = pd.read_csv(tmp_path / "run" / "results.csv")
+    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS]
+    assert len(table) == 2 * 3 * 2
+    assert set(table["test_sessions"].astype(str)) == {"2"}
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv", index_col=0)
+    assert list(summary.columns) == ["0", "4"]
+    assert (tmp_path / "run" / "calibration.png").stat().st_size > 0
+
+
+def test_calibrate_command_needs_two_subjects(capsys):
+    parser = _calibrate_parser()
+    args = parser.parse_args(["calibrate", "--subjects", "1"])
+    with pytest.raises(SystemExit):
+        args.func(args)
+    assert "calibration needs at least two subjects" in capsys.readouterr().err
