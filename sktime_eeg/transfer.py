@@ -56,7 +56,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_eeg_data, check_groups
+from ._input import EEGInput, InputRecord, read_eeg
+from ._validation import check_groups
 from .preprocessing import EuclideanAligner
 
 __all__ = [
@@ -70,9 +71,9 @@ __all__ = [
 _TARGET_DOMAIN = "target"
 
 
-def _as_data(X: Any, name: str = "X") -> np.ndarray:
-    """EEG as a float64 array ``(n_trials, n_channels, n_times)`` (Epochs: all channels)."""
-    return np.asarray(check_eeg_data(X, name=name, keep_float64=True).data, dtype=np.float64)
+def _read(X: Any, name: str = "X") -> EEGInput:
+    """EEG read by the input contract: float64, Epochs with their volt channels in µV."""
+    return read_eeg(X, name=name, dtype="float64")
 
 
 def _split_groups(
@@ -147,7 +148,9 @@ class _TargetReference(TransformerMixin, BaseEstimator):
         return self
 
     def _fit(self, X: Any, groups: Any, X_target: Any) -> tuple[np.ndarray, list, np.ndarray]:
-        data = self._prepare(_as_data(X))
+        eeg = _read(X)
+        self.input_record_ = InputRecord.of(eeg)
+        data = self._prepare(eeg.data)
         groups = check_groups(groups, data.shape[0], self._owner, what="subject label")
         others, target_rows = _split_groups(groups, data.shape[0], self.target)
         self.references_ = {label: self._fit_group(data[idx]) for label, idx in others}
@@ -172,12 +175,13 @@ class _TargetReference(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        data = self._prepare(_as_data(X_target, "X_target"))
-        if hasattr(self, "n_features_in_") and data.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"{self._owner}: X_target has {data.shape[1]} channels but the training data "
-                f"had {self.n_features_in_}; give the target's trials on the same channels."
-            )
+        eeg = _read(X_target, "X_target")
+        if hasattr(self, "input_record_"):
+            # Channels, sampling frequency and units of the training data (see :ref:`units`).
+            self.input_record_.check(eeg, f"{self._owner} (X_target)")
+        else:
+            self.input_record_ = InputRecord.of(eeg)
+        data = self._prepare(eeg.data)
         self.n_features_in_ = data.shape[1]
         self.target_reference_ = self._fit_group(data)
         return self
@@ -219,12 +223,9 @@ class _TargetReference(TransformerMixin, BaseEstimator):
             Aligned data, float64.
         """
         check_is_fitted(self, "references_")
-        data = self._prepare(_as_data(X))
-        if data.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"{self._owner}: X has {data.shape[1]} channels but {self.n_features_in_} were "
-                "seen in fit; give the same channels."
-            )
+        eeg = _read(X)
+        self.input_record_.check(eeg, self._owner)
+        data = self._prepare(eeg.data)
         groups = check_groups(groups, data.shape[0], self._owner, what="subject label")
         others, target_rows = _split_groups(groups, data.shape[0], self.target)
         unknown = [label for label, _ in others if label not in self.references_]

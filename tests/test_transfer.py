@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mne
 import numpy as np
 import pytest
 from pyriemann.estimation import Covariances
@@ -71,8 +72,30 @@ def test_no_target_reference_is_an_error():
         aligner.transform(X[g == 2])
     with pytest.raises(ValueError, match=r"groups \[7\] were neither seen in fit"):
         aligner.transform(X[:3], groups=[7, 7, 7])
-    with pytest.raises(ValueError, match="X_target has 2 channels but the training data had 3"):
+    with pytest.raises(ValueError, match=r"X has 2 features, but TargetAligner \(X_target\)"):
         aligner.fit_target(X[g == 2][:, :2])
+
+
+@pytest.mark.parametrize("make", [TargetAligner, RecentredCovariances])
+def test_the_input_contract_holds_for_the_transfer_steps(make):
+    """Fitted on Epochs: reordered channels, another sfreq and volt arrays are refused; the
+    same data as a microvolt array gives the same output (the package's units convention)."""
+    X, _, g = _subjects()
+    info = mne.create_info(["C3", "Cz", "C4"], 250.0, "eeg")
+    epochs = mne.EpochsArray(X * 1e-6, info, verbose=False)  # volts; read back in µV
+    step = make().fit(epochs[g < 2], groups=g[g < 2], X_target=epochs[g == 2][:10])
+    expected = step.transform(epochs[g == 2][10:])
+    np.testing.assert_allclose(step.transform(X[g == 2][10:]), expected, rtol=1e-10)
+    reordered = epochs[g == 2][10:].copy().reorder_channels(["C4", "Cz", "C3"])
+    with pytest.raises(ValueError, match=r"another order.*reorder_channels"):
+        step.transform(reordered)
+    with pytest.raises(ValueError, match=r"volts where microvolts were seen"):
+        step.transform(X[g == 2][10:] * 1e-6)
+    with pytest.raises(ValueError, match=r"volts where microvolts were seen"):
+        step.fit_target(X[g == 2][:10] * 1e-6)
+    resampled = mne.EpochsArray(X[g == 2][10:] * 1e-6, mne.create_info(info.ch_names, 125.0, "eeg"))
+    with pytest.raises(ValueError, match=r"sampled at 125.0 Hz"):
+        step.transform(resampled)
 
 
 def test_recentred_covariances_match_pyriemann():
