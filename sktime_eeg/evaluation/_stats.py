@@ -123,7 +123,7 @@ def _subject_scores(
 
 
 def _pairs(
-    scores: pd.DataFrame,
+    scores: dict[str, pd.DataFrame],
     *,
     model: str,
     baseline: str,
@@ -131,10 +131,12 @@ def _pairs(
     ds: str,
     missing: str,
 ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-    """Per-subject score rows of ``model`` and ``baseline`` on dataset ``ds``, aligned."""
-    here = scores[scores["_dataset"] == ds]
-    a = here[here["model"] == model].set_index(subject)
-    b = here[here["model"] == baseline].set_index(subject)
+    """Per-subject score rows of ``model`` and ``baseline`` on dataset ``ds``, aligned.
+
+    ``scores`` maps each model to its per-subject rows on that dataset.
+    """
+    a = scores[model].set_index(subject)
+    b = scores[baseline].set_index(subject)
     only_a = [s for s in a.index if s not in b.index]
     only_b = [s for s in b.index if s not in a.index]
     if only_a or only_b:
@@ -187,6 +189,10 @@ def _paired_tests(
             out["notes"].append("identical scores on every subject")
             return out
         out["notes"].append("the same difference on every subject")
+    elif ci_method == "t":
+        ci = stats.ttest_1samp(d, 0.0).confidence_interval(confidence_level)
+        out["ci"] = (float(ci.low), float(ci.high))
+        out["effect_size"] = out["estimate"] / sd
     else:
         boot = stats.bootstrap(
             (x, y),
@@ -201,7 +207,7 @@ def _paired_tests(
         out["ci"] = (float(boot.confidence_interval.low), float(boot.confidence_interval.high))
         out["effect_size"] = out["estimate"] / sd
     p = {}
-    for alternative in ("two-sided", "greater", "less"):
+    for alternative in ("greater", "less"):
         p[alternative] = float(
             stats.permutation_test(
                 (x, y),
@@ -213,7 +219,9 @@ def _paired_tests(
                 rng=np.random.default_rng(seed),
             ).pvalue
         )
-    out.update(p=p["two-sided"], p_greater=p["greater"], p_less=p["less"])
+    # scipy's two-sided permutation p is this same combination of the one-sided ones.
+    two_sided = min(1.0, 2.0 * min(p["greater"], p["less"]))
+    out.update(p=two_sided, p_greater=p["greater"], p_less=p["less"])
     out["p_wilcoxon"] = float(stats.wilcoxon(x, y).pvalue)
     if 2.0**n > n_permutations:
         out["notes"].append(f"permutation p from {n_permutations} random sign flips")
@@ -269,8 +277,8 @@ def paired_comparison(
     confidence_level: float = 0.95,
     alpha: float = 0.05,
     n_bootstrap: int = 9999,
-    n_permutations: int = 100_000,
-    ci_method: str = "BCa",
+    n_permutations: int = 9999,
+    ci_method: str = "t",
     missing: str = "raise",
     random_state: int = 0,
 ) -> pd.DataFrame:
@@ -315,13 +323,20 @@ def paired_comparison(
     alpha : float, default=0.05
         Level of the TOST (``equivalent`` is ``p_tost < alpha``).
     n_bootstrap : int, default=9999
-        Resamples of :func:`scipy.stats.bootstrap`.
-    n_permutations : int, default=100000
-        Resamples of :func:`scipy.stats.permutation_test`; with up to
-        ``log2(n_permutations)`` subjects (16 by default) all ``2**n`` sign flips are
-        enumerated and the p-value is exact.
-    ci_method : {"BCa", "percentile", "basic"}, default="BCa"
-        Bootstrap interval method (see :func:`scipy.stats.bootstrap`).
+        Resamples of :func:`scipy.stats.bootstrap` (bootstrap ``ci_method`` only).
+    n_permutations : int, default=9999
+        Resamples of :func:`scipy.stats.permutation_test`: with up to
+        ``log2(n_permutations)`` subjects (13 by default) all ``2**n`` sign flips are
+        enumerated and the p-value is exact; with more, that many random sign flips are
+        drawn (Monte Carlo standard error about 0.002 at p = 0.05 with the default).
+    ci_method : {"t", "BCa", "percentile", "basic"}, default="t"
+        Interval of the mean paired difference (and mean log ratio): ``"t"`` is Student's
+        t interval (:meth:`scipy.stats.ttest_1samp`'s ``confidence_interval``); the others
+        are the paired bootstrap over subjects (:func:`scipy.stats.bootstrap`, ``paired=True``)
+        with that method. The bootstrap intervals are too narrow with few subjects: measured
+        coverage of a nominal 95 % BCa interval is about 0.84 with 6 subjects, 0.90 with 12
+        and 0.93 with 20, against 0.95 for the t interval (normal differences; see the
+        statistics user guide), hence the default.
     missing : {"raise", "drop"}, default="raise"
         A subject with results for only one of the two models: raise an error that names
         it, or leave it out of that comparison with a warning.
@@ -345,8 +360,8 @@ def paired_comparison(
         - ``estimate``: mean paired difference; for a ratio, the geometric mean of the
           per-subject ratios. On a combined row, the DerSimonian-Laird random-effects
           estimate of the datasets' mean differences (mean log ratios for a ratio);
-        - ``ci_low``, ``ci_high``: its ``confidence_level`` interval: paired bootstrap
-          (``ci_method``) over subjects; on a combined row the random-effects normal
+        - ``ci_low``, ``ci_high``: its ``confidence_level`` interval (``ci_method``: t or
+          paired bootstrap over subjects); on a combined row the random-effects normal
           interval; for a ratio, computed on log ratios and exponentiated;
         - ``effect_size``: Cohen's d_z, the mean paired difference over the standard
           deviation of the differences (``ddof=1``; of the log ratios for a ratio); NaN on
@@ -389,8 +404,8 @@ def paired_comparison(
     non-zero differences are treated as the same limit (CI of zero width, infinite
     effect size, ``p_tost`` 0 or 1).
 
-    **Small samples.** The bootstrap interval is narrower than nominal with few subjects
-    (the tests in ``tests/test_stats.py`` measure its coverage); the permutation and
+    **Small samples.** The bootstrap intervals are narrower than nominal with few subjects
+    (see ``ci_method``; ``tests/test_stats.py`` checks the coverage); the permutation and
     Wilcoxon p-values are exact but cannot fall below ``2 / 2**n``: five or fewer subjects
     never reach p < 0.05 (the note says so).
 
@@ -423,6 +438,10 @@ def paired_comparison(
     confidence_level = _check_real(confidence_level, "confidence_level", 0.0, 1.0)
     alpha = _check_real(alpha, "alpha", 0.0, 1.0)
     margin = _check_real(margin, "margin", 0.0, math.inf)
+    if ci_method not in ("t", "BCa", "percentile", "basic"):
+        raise ValueError(
+            f"ci_method must be 't', 'BCa', 'percentile' or 'basic', got {ci_method!r}."
+        )
     if missing not in ("raise", "drop"):
         raise ValueError(f"missing must be 'raise' or 'drop', got {missing!r}.")
     for name, value in (("n_bootstrap", n_bootstrap), ("n_permutations", n_permutations)):
@@ -520,12 +539,18 @@ def paired_comparison(
                 "ratio; pass times=None (or leave that column out of times)."
             )
 
+    per_model = {
+        ds: {str(m): frame for m, frame in part.groupby("model", sort=False)}
+        for ds, part in scores.groupby("_dataset", sort=False)
+    }
+    empty = scores.iloc[:0]
     rows: list[dict[str, Any]] = []
     one_sided: dict[tuple[str, str], list[tuple[int, float, float, float, float]]] = {}
     for index, ds in enumerate(datasets):
         for model in compared:
+            here = {m: per_model[ds].get(m, empty) for m in (model, baseline)}
             a, b, common = _pairs(
-                scores, model=model, baseline=baseline, subject=subject, ds=ds, missing=missing
+                here, model=model, baseline=baseline, subject=subject, ds=ds, missing=missing
             )
             if len(common) < 2:
                 raise ValueError(
