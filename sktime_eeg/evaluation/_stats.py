@@ -71,10 +71,17 @@ def _as_list(value: str | Sequence[str] | None, name: str) -> list[str]:
     try:
         items = list(value)
     except TypeError:
-        raise TypeError(f"{name} must be a column name or a list of names, got {value!r}.") from None
+        raise TypeError(
+            f"{name} must be a column name or a list of names, got {value!r}."
+        ) from None
     if not all(isinstance(item, str) for item in items):
         raise TypeError(f"{name} must be a column name or a list of names, got {value!r}.")
     return items
+
+
+def _plain(values: Any) -> list[Any]:
+    """Python scalars for messages: [1, 2], not [np.int64(1), np.int64(2)]."""
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
 
 
 def _check_real(value: Any, name: str, low: float, high: float) -> float:
@@ -98,7 +105,9 @@ def _drop_failed(results: pd.DataFrame, subject: str, dataset: str | None) -> pd
             place = ", ".join(f"{c} {row[c]}" for c in where)
             fold = f" fold {row['fold']}" if "fold" in row else ""
             names.append(f"{row['model']}{fold} ({place})" if place else f"{row['model']}{fold}")
-        shown = "; ".join(names[:10]) + (f"; ... ({len(names) - 10} more)" if len(names) > 10 else "")
+        shown = "; ".join(names[:10]) + (
+            f"; ... ({len(names) - 10} more)" if len(names) > 10 else ""
+        )
         warnings.warn(
             f"paired_comparison: left out {int(failed.sum())} failed row(s) (error not empty): "
             f"{shown}. Rerun them (compare() with the same `out` reruns failed fits) to "
@@ -137,17 +146,15 @@ def _pairs(
     """
     a = scores[model].set_index(subject)
     b = scores[baseline].set_index(subject)
-    only_a = [s for s in a.index if s not in b.index]
-    only_b = [s for s in b.index if s not in a.index]
+    only_a = _plain(s for s in a.index if s not in b.index)
+    only_b = _plain(s for s in b.index if s not in a.index)
     if only_a or only_b:
         parts = []
         if only_a:
             parts.append(f"subject(s) {only_a} have {model!r} but no {baseline!r}")
         if only_b:
             parts.append(f"subject(s) {only_b} have {baseline!r} but no {model!r}")
-        message = (
-            f"paired_comparison: missing pairs on dataset {ds!r}: " + "; ".join(parts) + ". "
-        )
+        message = f"paired_comparison: missing pairs on dataset {ds!r}: " + "; ".join(parts) + ". "
         if missing == "raise":
             raise ValueError(
                 message + "Every subject needs results of both models (failed fits are left "
@@ -155,7 +162,7 @@ def _pairs(
                 "out of this comparison."
             )
         warnings.warn(message + "They are left out (missing='drop').", UserWarning, stacklevel=4)
-    common = [s for s in a.index if s in b.index]
+    common = _plain(s for s in a.index if s in b.index)
     return a.loc[common], b.loc[common], common
 
 
@@ -498,9 +505,7 @@ def paired_comparison(
         compared = [str(m) for m in _as_list(models, "models")]
         unknown = [m for m in compared if m not in all_models]
         if unknown:
-            raise ValueError(
-                f"model(s) {unknown} are not in results; its models are {all_models}."
-            )
+            raise ValueError(f"model(s) {unknown} are not in results; its models are {all_models}.")
         compared = [m for m in compared if m != baseline]
     if not compared:
         raise ValueError(
@@ -513,12 +518,11 @@ def paired_comparison(
     scores = _subject_scores(ok, subject=subject, dataset=dataset, columns=metrics + time_columns)
     datasets = list(pd.unique(scores["_dataset"]))
     for ds in datasets:
-        subjects = pd.unique(scores.loc[scores["_dataset"] == ds, subject])
+        subjects = _plain(pd.unique(scores.loc[scores["_dataset"] == ds, subject]))
         if len(subjects) < 2:
             where = f"dataset {ds!r} has" if dataset is not None else "results have"
             fix = (
-                f"Add subjects, or leave the dataset out: results[results[{dataset!r}] != "
-                f"{ds!r}]."
+                f"Add subjects, or leave the dataset out: results[results[{dataset!r}] != {ds!r}]."
                 if dataset is not None
                 else "Add subjects (compare() with tags={'subject': ...} per subject)."
             )
@@ -529,7 +533,7 @@ def paired_comparison(
                 )
             raise ValueError(
                 f"paired_comparison: {where} successful results of {len(subjects)} subject(s) "
-                f"{list(subjects)}; paired statistics across subjects need at least 2. {fix}"
+                f"{subjects}; paired statistics across subjects need at least 2. {fix}"
             )
     for column in time_columns:
         values = scores[column].to_numpy(dtype=float)
@@ -637,13 +641,14 @@ def paired_comparison(
                 p_tost = math.nan
                 if not ratio and np.isfinite(se):
                     p_tost = float(
-                        max(stats.norm.sf((mean + margin) / se), stats.norm.cdf((mean - margin) / se))
+                        max(
+                            stats.norm.sf((mean + margin) / se),
+                            stats.norm.cdf((mean - margin) / se),
+                        )
                     )
                 if ratio:
                     mean, low, high = math.exp(mean), math.exp(low), math.exp(high)
-                mine = [
-                    r for r in rows if r["model"] == model and r["quantity"] == quantity
-                ]
+                mine = [r for r in rows if r["model"] == model and r["quantity"] == quantity]
                 rows.append(
                     {
                         "dataset": COMBINED,
@@ -654,9 +659,7 @@ def paired_comparison(
                         "n_subjects": int(n.sum()),
                         "n_datasets": len(parts),
                         "model_mean": float(np.mean(np.concatenate([r["_a"] for r in mine]))),
-                        "baseline_mean": float(
-                            np.mean(np.concatenate([r["_b"] for r in mine]))
-                        ),
+                        "baseline_mean": float(np.mean(np.concatenate([r["_b"] for r in mine]))),
                         "estimate": mean,
                         "ci_low": low,
                         "ci_high": high,
@@ -665,9 +668,9 @@ def paired_comparison(
                         "p_wilcoxon": math.nan,
                         "margin": math.nan if ratio else margin,
                         "p_tost": p_tost,
-                        "equivalent": None if ratio or not np.isfinite(p_tost) else bool(
-                            p_tost < alpha
-                        ),
+                        "equivalent": None
+                        if ratio or not np.isfinite(p_tost)
+                        else bool(p_tost < alpha),
                         "tau2": tau2,
                         "i2": i2,
                         "note": "; ".join(notes),
