@@ -441,3 +441,32 @@ def test_sentences_say_faster_slower_and_no_clear_difference():
     assert "prediction time ratio" in sentences[0] and "no clear difference" in sentences[0]
     with pytest.raises(ValueError, match="pass the table returned by paired_comparison"):
         format_comparisons(pd.DataFrame({"model": ["m"]}))
+
+
+# -- plots -------------------------------------------------------------------------------------
+def test_plots_draw_one_line_per_subject_and_one_row_per_dataset():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sktime_eeg.evaluation import plot_forest, plot_paired
+
+    rng = np.random.default_rng(18)
+    results = _table(rng, n_subjects=5, datasets=("a", "c"), fit={"m": 0.2})
+    fig, axes = plt.subplots(1, 3)
+    ax = plot_paired(results, "m", "b", ax=axes[0])
+    assert ax is axes[0]
+    subject_lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 2
+                     and list(line.get_xdata()) == [0, 1]]  # fmt: skip
+    assert len(subject_lines) == 10
+    table = paired_comparison(results, "b", **_fast(times="fit_seconds"))
+    ax = plot_forest(table, "m", ax=axes[1])
+    assert [t.get_text().split(" ")[0] for t in ax.get_yticklabels()] == ["a", "c", "combined"]
+    ax = plot_forest(table, "m", quantity="fit_seconds", ax=axes[2])
+    assert ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match=r"no row for model 'x'"):
+        plot_forest(table, "x")
+    with pytest.raises(ValueError, match=r"'x' is not a model of results; its models are"):
+        plot_paired(results, "x", "b")
+    plt.close(fig)

@@ -15,6 +15,8 @@ from ._models import DEFAULT_MODELS, MODELS, make_models
 from ._protocols import PROTOCOLS, run_comparison
 from ._report import fit_time_ratios, format_summary, plot_fit_times, plot_scores, summarize
 from ._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
+from ._stats import STATS_COLUMNS, format_comparisons, paired_comparison
+from ._stats_plots import plot_forest, plot_paired
 
 __all__ = [
     "DATASETS",
@@ -34,4 +36,9 @@ __all__ = [
     "plot_scores",
     "run_comparison",
     "summarize",
+    "STATS_COLUMNS",
+    "format_comparisons",
+    "paired_comparison",
+    "plot_forest",
+    "plot_paired",
 ]
