@@ -347,6 +347,20 @@ def test_failed_rows_are_dropped_with_a_warning_naming_them():
     assert table["n_subjects"][0] == 6  # subject 3 keeps its other fold
 
 
+def test_missing_metric_values_warn_and_an_empty_subject_raises():
+    rng = np.random.default_rng(19)
+    results = _table(rng, n_subjects=5, n_folds=2)
+    results.loc[(results["model"] == "m") & (results["subject"] == 2), "accuracy"] = [0.7, np.nan]
+    with pytest.warns(UserWarning, match=r"1 successful row\(s\) have no 'accuracy' value"):
+        paired_comparison(results, "b", times=None)
+    results.loc[(results["model"] == "m") & (results["subject"] == 2), "accuracy"] = np.nan
+    with (
+        pytest.warns(UserWarning),
+        pytest.raises(ValueError, match=r"no 'accuracy' value at all for 'm' subject 2"),
+    ):
+        paired_comparison(results, "b", times=None)
+
+
 def test_read_back_from_csv(tmp_path):
     rng = np.random.default_rng(12)
     results = _table(rng, n_subjects=6)

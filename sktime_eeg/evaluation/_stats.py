@@ -128,7 +128,27 @@ def _subject_scores(
     """Mean of ``columns`` per (dataset, subject, model): over folds, seeds, sessions."""
     keys = ["_dataset", subject, "model"]
     table = results.assign(_dataset=results[dataset].astype(str) if dataset else "all")
-    return table.groupby(keys, sort=False)[columns].mean().reset_index()
+    for column in columns:
+        missing = table[column].isna()
+        if missing.any():
+            warnings.warn(
+                f"paired_comparison: {int(missing.sum())} successful row(s) have no {column!r} "
+                f"value (NaN), of model(s) {_plain(pd.unique(table.loc[missing, 'model']))}; "
+                "the per-subject means use the other rows.",
+                UserWarning,
+                stacklevel=3,
+            )
+    scores = table.groupby(keys, sort=False)[columns].mean().reset_index()
+    for column in columns:
+        empty = scores[scores[column].isna()]
+        if len(empty):
+            pairs = zip(empty["model"], _plain(empty[subject]), strict=True)
+            where = ", ".join(f"{m!r} subject {s}" for m, s in pairs)
+            raise ValueError(
+                f"paired_comparison: no {column!r} value at all for {where}. Rerun those fits, "
+                "or leave the model or the subject out of results."
+            )
+    return scores
 
 
 def _pairs(
