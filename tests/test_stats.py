@@ -1,6 +1,7 @@
 """Paired statistics across subjects: validated on simulated result tables with a known truth."""
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -341,9 +342,12 @@ def test_failed_rows_are_dropped_with_a_warning_naming_them():
     failed = (results["model"] == "m") & (results["subject"] == 3) & (results["fold"] == 1)
     results.loc[failed, "error"] = "RuntimeError: diverged"
     results.loc[failed, "accuracy"] = np.nan
-    with pytest.warns(UserWarning, match=r"left out 1 failed row\(s\).*m fold 1 \(dataset a, "
-                      r"subject 3\)"):  # fmt: skip
+    with pytest.warns(UserWarning) as record:
         table = paired_comparison(results, "b", times=None)
+    messages = [str(w.message) for w in record]
+    assert re.search(r"left out 1 failed row\(s\).*m fold 1 \(dataset a, subject 3\)", messages[0])
+    assert re.search(r"subject\(s\) \[3\] have different numbers of successful rows for 'm' "
+                     "and 'b'", messages[1])  # fmt: skip
     assert table["n_subjects"][0] == 6  # subject 3 keeps its other fold
 
 

@@ -138,7 +138,10 @@ def _subject_scores(
                 UserWarning,
                 stacklevel=3,
             )
-    scores = table.groupby(keys, sort=False)[columns].mean().reset_index()
+    grouped = table.groupby(keys, sort=False)
+    scores = grouped[columns].mean()
+    scores["_n_rows"] = grouped.size()
+    scores = scores.reset_index()
     for column in columns:
         empty = scores[scores[column].isna()]
         if len(empty):
@@ -537,6 +540,11 @@ def paired_comparison(
     ok = ok[ok["model"].isin([baseline, *compared])]
     scores = _subject_scores(ok, subject=subject, dataset=dataset, columns=metrics + time_columns)
     datasets = list(pd.unique(scores["_dataset"]))
+    if COMBINED in datasets and len(datasets) > 1:
+        raise ValueError(
+            f"A dataset is named {COMBINED!r}, the label of the rows that combine the datasets; "
+            "rename it in the results table."
+        )
     for ds in datasets:
         subjects = _plain(pd.unique(scores.loc[scores["_dataset"] == ds, subject]))
         if len(subjects) < 2:
@@ -580,6 +588,16 @@ def paired_comparison(
                 raise ValueError(
                     f"paired_comparison: on dataset {ds!r}, {model!r} and {baseline!r} share "
                     f"{len(common)} subject(s) {common}; at least 2 are needed."
+                )
+            uneven = [s for s in common if a.loc[s, "_n_rows"] != b.loc[s, "_n_rows"]]
+            if uneven:
+                warnings.warn(
+                    f"paired_comparison: on dataset {ds!r}, subject(s) {uneven} have different "
+                    f"numbers of successful rows for {model!r} and {baseline!r} (failed or "
+                    "missing folds/seeds), so their means are over different folds. Rerun the "
+                    "missing fits for a like-for-like comparison.",
+                    UserWarning,
+                    stacklevel=2,
                 )
             for quantity in metrics + time_columns:
                 ratio = quantity in time_columns
