@@ -49,7 +49,7 @@ def main() -> None:
     print(f"{'kind':<9}{'n':>4}  {'method':<11}{'coverage':>9}  {'size perm':>9}  "
           f"{'size wilcoxon':>13}")  # fmt: skip
     for kind in ("normal", "binomial"):
-        for n in (6, 12, 20):
+        for n in (6, 12, 20) if kind == "normal" else (6,):  # ties make Wilcoxon slow
             rng = np.random.default_rng(n)
             shifted = table(rng, n, args.reps, kind, 0.01)
             null = table(rng, n, args.reps, kind, 0.0)
