@@ -450,10 +450,10 @@ def paired_comparison(
     ...                  0.76, 0.76, 0.67, 0.69],
     ...     "fit_seconds": [9.0] * 12 + [1.0] * 12,
     ... })
-    >>> table = paired_comparison(results, "conv1d", times="fit_seconds", n_bootstrap=999)
+    >>> table = paired_comparison(results, "conv1d", times="fit_seconds")
     >>> table[["model", "quantity", "n_subjects", "estimate"]].round(3)
         model     quantity  n_subjects  estimate
-    0  conv2d     accuracy           6     0.004
+    0  conv2d     accuracy           6     0.005
     1  conv2d  fit_seconds           6     0.111
     """
     if not isinstance(results, pd.DataFrame):
