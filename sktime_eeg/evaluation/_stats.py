@@ -203,6 +203,7 @@ def _paired_tests(
     n_permutations: int,
     ci_method: str,
     seed: int,
+    unit: str = "subject",
 ) -> dict[str, Any]:
     """Estimate, CI, effect size and p-values of the paired differences ``x - y``."""
     d = x - y
@@ -256,7 +257,8 @@ def _paired_tests(
     if 2.0**n > n_permutations:
         out["notes"].append(f"permutation p from {n_permutations} random sign flips")
     if 2.0 / 2.0**n > 0.05:
-        out["notes"].append(f"{n} subjects cannot give p < 0.05")
+        units = "subjects" if unit == "subject" else f"units ({unit!r})"
+        out["notes"].append(f"{n} {units} cannot give p < 0.05")
     return out
 
 
@@ -613,6 +615,7 @@ def paired_comparison(
                     n_permutations=n_permutations,
                     ci_method=ci_method,
                     seed=random_state + index,
+                    unit=subject,
                 )
                 d = x - y
                 estimate, (low, high) = res["estimate"], res["ci"]

@@ -175,7 +175,11 @@ def plot_forest(
     ax.axvline(reference, color="k", linewidth=1)
     name = quantity.replace("_", " ")
     if ratio:
+        from matplotlib.ticker import FormatStrFormatter, NullFormatter
+
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(f"{name} ratio {model} / {baseline} (log scale; < 1: {model} faster)")
     else:
         margin = float(rows["margin"].iloc[0])
@@ -183,5 +187,5 @@ def plot_forest(
             ax.axvspan(-margin, margin, color="0.9", zorder=0, label=f"\u00b1{margin:g} margin")
             ax.legend(fontsize=8, loc="best")
         ax.set_xlabel(f"{name} difference {model} \u2212 {baseline}")
-    ax.set_title(f"{model} vs {baseline}: {name}, estimate and CI per dataset")
+    ax.set_title(f"{model} vs {baseline}: {name}")
     return ax
