@@ -249,8 +249,9 @@ def claim_1(results, out):
                 tables.append(paired_comparison(part, subject="seed", **kwargs).assign(unit="seed"))
     table = pd.concat(tables, ignore_index=True)
     for unit, part in table.groupby("unit", sort=False):
-        prefix = "" if unit == "subject" else "[one subject, seeds as units] "
-        sentences += [prefix + s for s in format_comparisons(part.drop(columns="unit"))]
+        prefix = "" if unit == "subject" else "[one subject only] "
+        lines = format_comparisons(part.drop(columns="unit"), unit=f"{unit}s")
+        sentences += [prefix + s for s in lines]
     table.to_csv(out / "stats.csv", index=False)
     fig, axes = plt.subplots(2, 2, figsize=(13, 8), layout="constrained")
     for row, (one_d, two_d) in enumerate(PAIRS):
@@ -317,12 +318,12 @@ def claim_2(fitted, test_sets, scale, out):
                 return stats.pearsonr(a, b).statistic
 
             across = r(profile[one_d].mean(axis=1), profile[two_d].mean(axis=1))
-            within = np.nanmean(
-                [
-                    r(profile[k][half[0]].mean(axis=1), profile[k][half[1]].mean(axis=1))
-                    for k in (one_d, two_d)
-                ]
-            )
+            halves = [
+                r(profile[k][half[0]].mean(axis=1), profile[k][half[1]].mean(axis=1))
+                for k in (one_d, two_d)
+            ]
+            # a flat profile (a model at chance: no band matters) has no correlation
+            within = np.nanmean(halves) if np.isfinite(halves).any() else np.nan
             network = "ShallowNet" if one_d == "conv1d" else "hybrid"
             for kind, value in (("1D-2D", across), ("within-kind", within)):
                 agreement.append(
@@ -342,7 +343,12 @@ def claim_2(fitted, test_sets, scale, out):
         part = part[part["dataset"].isin(subjects[subjects > 1].index)]
         try:
             table = paired_comparison(
-                part, baseline="within-kind", metric="agreement", margin=0.1, times=None
+                part,
+                baseline="within-kind",
+                metric="agreement",
+                margin=0.1,
+                times=None,
+                missing="drop",  # a subject whose models are at chance has flat profiles
             )
         except ValueError as exc:
             sentences.append(f"{network}: band-importance agreement not testable ({exc})")

@@ -457,6 +457,9 @@ def test_sentences_say_faster_slower_and_no_clear_difference():
     assert "training 8." in sentences[0] and "\u00d7 faster [95 % CI" in sentences[0]
     assert "training 2." in sentences[1] and "\u00d7 slower [95 % CI" in sentences[1]
     assert "prediction time ratio" in sentences[0] and "no clear difference" in sentences[0]
+    assert sentences[0].startswith("fast vs b, a (8 subjects): ")
+    table = paired_comparison(results, "b", times=None)
+    assert format_comparisons(table, unit="seeds")[0].startswith("fast vs b, a (8 seeds): ")
     with pytest.raises(ValueError, match="pass the table returned by paired_comparison"):
         format_comparisons(pd.DataFrame({"model": ["m"]}))
 

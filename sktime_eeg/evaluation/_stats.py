@@ -785,7 +785,9 @@ def _fmt_ratio(row: pd.Series, level: str) -> str:
     return f"{word} {num(ratio)}\u00d7 slower [{level} CI {num(low)}, {num(high)}]"
 
 
-def format_comparisons(stats_table: pd.DataFrame, *, confidence_level: float = 0.95) -> list[str]:
+def format_comparisons(
+    stats_table: pd.DataFrame, *, confidence_level: float = 0.95, unit: str = "subjects"
+) -> list[str]:
     """One plain sentence per (dataset, model) comparison of a :func:`paired_comparison` table.
 
     Parameters
@@ -794,6 +796,9 @@ def format_comparisons(stats_table: pd.DataFrame, *, confidence_level: float = 0
         From :func:`paired_comparison`.
     confidence_level : float, default=0.95
         The level the table was computed at (only printed).
+    unit : str, default="subjects"
+        What ``n_subjects`` counts, as printed (e.g. ``"seeds"`` for a table computed with
+        ``subject="seed"``).
 
     Returns
     -------
@@ -823,11 +828,10 @@ def format_comparisons(stats_table: pd.DataFrame, *, confidence_level: float = 0
         first = rows.iloc[0]
         if dataset == COMBINED:
             where = (
-                f"{int(first['n_datasets'])} datasets combined "
-                f"({int(first['n_subjects'])} subjects)"
+                f"{int(first['n_datasets'])} datasets combined ({int(first['n_subjects'])} {unit})"
             )
         else:
-            where = f"{dataset} ({int(first['n_subjects'])} subjects)"
+            where = f"{dataset} ({int(first['n_subjects'])} {unit})"
         parts = [
             _fmt_difference(row, level) if row["kind"] == "difference" else _fmt_ratio(row, level)
             for _, row in rows.iterrows()
