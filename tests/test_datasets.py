@@ -43,6 +43,7 @@ def test_public_api():
             "load_bnci",
             "load_physionet_mi",
             "make_motor_imagery",
+            "subject_parameters",
         ]
     )
     for name in datasets.__all__:

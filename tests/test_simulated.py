@@ -14,7 +14,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
-from sktime_eeg.datasets import MONTAGES, make_motor_imagery
+from sktime_eeg.datasets import MONTAGES, make_motor_imagery, subject_parameters
 
 
 def _log_band_power(X, sfreq, band, tmin=1.0):
@@ -333,3 +333,100 @@ def test_minimum_duration_is_exact_and_gives_a_finite_rhythm(band, sfreq):
         make_motor_imagery(
             4, montage="bci_iv_2b", sfreq=sfreq, duration=(n_min - 1) / sfreq, band=band
         )
+
+
+# -- subjects ----------------------------------------------------------------------------------
+def test_subject_none_is_the_template_head():
+    kwargs = dict(n_trials=10, montage="bci_iv_2b", random_state=0)
+    X0, y0, truth0 = make_motor_imagery(**kwargs, return_truth=True)
+    X1, y1, truth1 = make_motor_imagery(**kwargs, subject=None, return_truth=True)
+    np.testing.assert_array_equal(X0, X1)
+    np.testing.assert_array_equal(y0, y1)
+    assert truth0.subject is None and truth0.subject_parameters is None
+
+
+def test_same_subject_is_reproducible_and_sessions_share_the_subject():
+    kwargs = dict(n_trials=10, montage="bci_iv_2a", subject=3, return_truth=True)
+    X1, y1, t1 = make_motor_imagery(**kwargs, random_state=0)
+    X2, y2, t2 = make_motor_imagery(**kwargs, random_state=0)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    # another session (random_state) of the same subject: other trials, the same person
+    X3, _, t3 = make_motor_imagery(**kwargs, random_state=1)
+    assert not np.allclose(X1, X3)
+    np.testing.assert_array_equal(t1.patterns, t3.patterns)
+    assert t1.band == t3.band and t1.snr == t3.snr
+    assert t1.subject == 3
+    params = subject_parameters(3)
+    assert params.keys() == t1.subject_parameters.keys()
+    np.testing.assert_array_equal(params["source_positions"], t1.source_positions)
+    params["source_positions"][:] = 0  # a copy: the cache is untouched
+    assert np.all(subject_parameters(3)["source_positions"] != 0)
+
+
+def test_two_subjects_differ_in_snr_band_geometry_and_noise():
+    kwargs = dict(n_trials=20, montage="bci_iv_2a", snr=1.0, return_truth=True, random_state=0)
+    X0, _, t0 = make_motor_imagery(**kwargs)
+    X1, y1, t1 = make_motor_imagery(**kwargs, subject=1)
+    X2, y2, t2 = make_motor_imagery(**kwargs, subject=2)
+    p1, p2 = subject_parameters(1), subject_parameters(2)
+    # snr: scaled by the subject's factor
+    assert t1.snr == pytest.approx(p1["snr_factor"]) and t2.snr == pytest.approx(p2["snr_factor"])
+    assert t1.snr != t2.snr
+    # band: shifted by band_shift band widths (mu: 5 Hz wide), peaks inside the subject's band
+    for truth, params in ((t1, p1), (t2, p2)):
+        shift = params["band_shift"] * 5.0
+        assert truth.band == pytest.approx((8.0 + shift, 13.0 + shift))
+        assert np.all((truth.peak_frequencies >= truth.band[0])
+                      & (truth.peak_frequencies <= truth.band[1]))  # fmt: skip
+    # geometry: sources moved by millimetres to centimetres, patterns changed but similar
+    for truth in (t1, t2):
+        moved = np.linalg.norm(truth.source_positions - t0.source_positions, axis=1)
+        assert np.all(moved < 0.05) and moved.max() > 0.002
+        corr = [np.corrcoef(a, b)[0, 1] for a, b in zip(truth.patterns, t0.patterns, strict=True)]
+        assert min(corr) > 0.3 and max(corr) < 0.9999
+        # still normalised to 1 at the (cap-rotated) reference electrode
+        for k, name in enumerate(truth.source_names[:3]):
+            ref = truth.ch_names.index(truth.reference_electrodes[name])
+            assert truth.patterns[k, ref] == pytest.approx(1.0)
+    assert not np.allclose(t1.patterns, t2.patterns)
+    # noise: two subjects with the same random_state do not share noise or label order
+    assert abs(np.corrcoef(X1.ravel(), X2.ravel())[0, 1]) < 0.05
+    assert not np.array_equal(y1, y2)
+
+
+def test_subject_snr_is_the_in_band_ratio_at_the_source_electrode():
+    X, _, truth = make_motor_imagery(
+        60, montage="bci_iv_2b", subject=4, return_truth=True, random_state=0
+    )
+    noise = X - np.matmul(truth.patterns.T, truth.source_signals)
+    c3 = truth.ch_names.index("C3")
+    noise_rms = _band_limited(noise[:, c3], truth.sfreq, truth.band).std()
+    source = truth.source_names.index("right_hand_area")
+    assert np.median(truth.amplitudes[:, source]) == pytest.approx(truth.snr * noise_rms, rel=0.1)
+
+
+def test_subject_population_matches_the_documented_spread():
+    params = [subject_parameters(k) for k in range(1, 301)]
+    log_snr = np.log([p["snr_factor"] for p in params])
+    assert abs(log_snr.mean()) < 0.1 and 0.4 < log_snr.std() < 0.6
+    shifts = np.array([p["band_shift"] for p in params])
+    assert np.all(np.abs(shifts) <= 0.4) and 0.15 < shifts.std() < 0.25
+    rotation = np.array([p["cap_rotation"] for p in params])
+    assert np.all(np.abs(rotation) <= 8.0) and 3.0 < rotation.std() < 4.5
+
+
+def test_shifted_band_stays_below_nyquist():
+    # beta (15-25 Hz) at 52 Hz: Nyquist 26 Hz leaves 1 Hz; every subject's band fits under it
+    for subject in range(1, 30):
+        _, _, truth = make_motor_imagery(
+            4, montage="bci_iv_2b", band="beta", sfreq=52.0, subject=subject,
+            return_truth=True, random_state=0,
+        )  # fmt: skip
+        assert 0 < truth.band[0] and truth.band[1] < 26.0
+
+
+@pytest.mark.parametrize("subject", [0, -1, 1.5, True, "1"])
+def test_subject_must_be_a_positive_integer(subject):
+    with pytest.raises(ValueError, match=r"subject must be None or a positive integer"):
+        make_motor_imagery(4, montage="bci_iv_2b", subject=subject)

@@ -12,7 +12,7 @@ All return EEG in volts, as MNE does.
 from ._montage import MONTAGES
 from .bnci import BNCI_DATASETS, load_bnci
 from .physionet import PHYSIONET_EVENT_ID, PHYSIONET_TASKS, load_physionet_mi
-from .simulated import BANDS, MI_CLASSES, SOURCES, make_motor_imagery
+from .simulated import BANDS, MI_CLASSES, SOURCES, make_motor_imagery, subject_parameters
 
 __all__ = [
     "BANDS",
@@ -25,4 +25,5 @@ __all__ = [
     "load_bnci",
     "load_physionet_mi",
     "make_motor_imagery",
+    "subject_parameters",
 ]

@@ -21,6 +21,10 @@ The generative model (documented in :func:`make_motor_imagery` and in the user g
    many independent radial dipoles spread over the cortex, plus 1 uV of white sensor noise.
 6. **Artifacts.** Optional eye blinks, largest at the frontal pole and decaying with the
    distance from it.
+7. **Subjects.** With ``subject=k``, subject k differs from the template head as people do:
+   a signal-to-noise factor, a shifted rhythm band, displaced and tilted sources and a
+   rotated electrode cap, all drawn from the subject number alone (see
+   :func:`subject_parameters`).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from sklearn.utils import Bunch
 from .._validation import check_positive_int, check_real
 from ._montage import _sphere, is_frontal, resolve_channels, standard_montage
 
-__all__ = ["make_motor_imagery", "MI_CLASSES", "BANDS", "SOURCES"]
+__all__ = ["make_motor_imagery", "subject_parameters", "MI_CLASSES", "BANDS", "SOURCES"]
 
 #: Class names accepted by :func:`make_motor_imagery`.
 MI_CLASSES: tuple[str, ...] = ("left_hand", "right_hand", "feet", "tongue")
@@ -95,6 +99,17 @@ _BLINK_DURATION = (0.2, 0.4)  # s
 _BLINK_PLATEAU = 0.035  # m, blink field is flat within this distance of Fpz ...
 _BLINK_DECAY = 0.04  # m, ... and decays exponentially beyond it
 
+# Between-subject variability (``subject=k``): drawn from the subject number only.
+_SUBJECT_ENTROPY = 0x5EED_5B1  # fixed, so subject k is the same person on every machine
+_SUBJECT_SNR_SD = 0.5  # sd of the log of the subject's snr factor (95 %: x0.37 to x2.7)
+_SUBJECT_BAND_SD = 0.2  # sd of the band shift, in band widths (1 Hz for mu) ...
+_SUBJECT_BAND_MAX = 0.4  # ... clipped to +-0.4 band widths
+_SUBJECT_SOURCE_SD = 0.01  # m, sd of each source's displacement along the scalp
+_SUBJECT_DEPTH_SD = 0.005  # m, sd of each source's depth change
+_SUBJECT_TILT_SD = 20.0  # degrees, sd of each source orientation's tilt from radial
+_SUBJECT_CAP_SD = 4.0  # degrees, sd of the cap's rotation about each axis (4 deg ~ 7 mm) ...
+_SUBJECT_CAP_MAX = 8.0  # ... clipped to +-8 degrees (~14 mm)
+
 
 def _dipole_potentials(src_pos, src_ori, elec_pos):
     """Potential (up to a constant) at ``elec_pos`` (n_e, 3) of dipoles (n_s, 3) -> (n_s, n_e)."""
@@ -120,13 +135,114 @@ def _fibonacci_directions(n: int, min_z: float) -> np.ndarray:
     return np.column_stack([r * np.cos(phi), r * np.sin(phi), z])
 
 
-@lru_cache(maxsize=16)
-def _forward(ch_names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Mixing patterns, background spatial mixing and blink pattern for a channel set."""
+def _rotation(angles_deg: np.ndarray) -> np.ndarray:
+    """Rotation matrix of successive rotations about x, y and z by ``angles_deg``."""
+    ax, ay, az = np.deg2rad(angles_deg)
+    rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
+    ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
+    rz = np.array([[np.cos(az), -np.sin(az), 0], [np.sin(az), np.cos(az), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+@lru_cache(maxsize=64)
+def _subject_geometry(subject: int) -> dict[str, Any]:
+    """The subject's draws: snr factor, band shift, source displacement and tilt, cap rotation."""
+    rng = np.random.default_rng([_SUBJECT_ENTROPY, subject])
+    center, radius, _ = _sphere()
+    positions, directions = _source_geometry()
+    n_sources = len(SOURCES)
+    # Displacement along the scalp: the tangential part of an isotropic Gaussian step.
+    step = rng.normal(0.0, _SUBJECT_SOURCE_SD, (n_sources, 3))
+    step -= np.sum(step * directions, axis=1, keepdims=True) * directions
+    depth = rng.normal(0.0, _SUBJECT_DEPTH_SD, n_sources)
+    moved = positions + step
+    unit = (moved - center) / np.linalg.norm(moved - center, axis=1, keepdims=True)
+    old_depth = radius - np.linalg.norm(positions - center, axis=1)
+    new_depth = np.clip(old_depth + depth, 0.02, 0.07)
+    new_positions = center + unit * (radius - new_depth)[:, np.newaxis]
+    # Orientation: radial at the new place, tilted by ~N(0, 20 deg) in a random direction.
+    tilt = np.deg2rad(rng.normal(0.0, _SUBJECT_TILT_SD, n_sources))
+    side = rng.normal(size=(n_sources, 3))
+    side -= np.sum(side * unit, axis=1, keepdims=True) * unit
+    side /= np.linalg.norm(side, axis=1, keepdims=True)
+    orientations = np.cos(tilt)[:, np.newaxis] * unit + np.sin(tilt)[:, np.newaxis] * side
+    out = {
+        "snr_factor": float(np.exp(rng.normal(0.0, _SUBJECT_SNR_SD))),
+        "band_shift": float(
+            np.clip(rng.normal(0.0, _SUBJECT_BAND_SD), -_SUBJECT_BAND_MAX, _SUBJECT_BAND_MAX)
+        ),
+        "source_positions": new_positions,
+        "source_orientations": orientations,
+        "cap_rotation": np.clip(
+            rng.normal(0.0, _SUBJECT_CAP_SD, 3), -_SUBJECT_CAP_MAX, _SUBJECT_CAP_MAX
+        ),
+    }
+    for value in out.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return out
+
+
+def subject_parameters(subject: int) -> dict[str, Any]:
+    """How simulated subject ``subject`` differs from the template head.
+
+    Drawn from the subject number alone (the same on every call and machine), independent of
+    ``random_state``, which draws the trials: ``make_motor_imagery(subject=3,
+    random_state=s)`` for several ``s`` gives several sessions of one person.
+
+    Parameters
+    ----------
+    subject : int
+        Subject number, >= 1.
+
+    Returns
+    -------
+    dict
+        - ``snr_factor``: the subject's ``snr`` is ``snr * snr_factor`` (log-normal, sd 0.5
+          of the log: 95 % of subjects between x0.37 and x2.7);
+        - ``band_shift``: the rhythm band is shifted by ``band_shift`` band widths
+          (Gaussian, sd 0.2, clipped to +-0.4: about 1 Hz sd for mu);
+        - ``source_positions``, ``source_orientations`` (n_sources, 3): each source moved
+          along the scalp (sd 1 cm per axis), its depth changed (sd 0.5 cm, kept within 2-7
+          cm) and its orientation tilted from radial (sd 20 degrees);
+        - ``cap_rotation`` (3,): the electrode cap is rotated about the head's x, y and z
+          axes by these angles in degrees (sd 4, about 7 mm at the vertex; clipped to +-8),
+          so every
+          electrode sits elsewhere on the head than its nominal 10-05 position.
+
+    Examples
+    --------
+    >>> from sktime_eeg.datasets import subject_parameters
+    >>> sorted(subject_parameters(1))
+    ['band_shift', 'cap_rotation', 'snr_factor', 'source_orientations', 'source_positions']
+    """
+    check_positive_int(subject, "subject", "subject_parameters")
+    geometry = _subject_geometry(int(subject))
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in geometry.items()}
+
+
+@lru_cache(maxsize=64)
+def _forward(ch_names: tuple[str, ...], subject: int | None = None) -> dict[str, np.ndarray]:
+    """Mixing patterns, background spatial mixing and blink pattern for a channel set.
+
+    With ``subject``, the sources are the subject's (displaced, tilted) and the electrodes sit
+    where the subject's rotated cap puts them; the Fpz blink origin stays with the head.
+    """
     center, radius, on_sphere = _sphere()
-    elec = np.array([on_sphere[name] for name in ch_names])
-    src_pos, src_ori = _source_geometry()
-    refs = np.array([on_sphere[ref] for ref, _, _ in SOURCES.values()])
+    if subject is None:
+        place = on_sphere.__getitem__
+        src_pos, src_ori = _source_geometry()
+    else:
+        geometry = _subject_geometry(subject)
+        turn = _rotation(geometry["cap_rotation"])
+
+        def place(name):
+            return center + turn @ (on_sphere[name] - center)
+
+        src_pos = geometry["source_positions"].copy()
+        src_ori = geometry["source_orientations"].copy()
+    elec = np.array([place(name) for name in ch_names])
+    refs = np.array([place(ref) for ref, _, _ in SOURCES.values()])
     at_ref = np.einsum("ss->s", _dipole_potentials(src_pos, src_ori, refs))
     patterns = _dipole_potentials(src_pos, src_ori, elec) / at_ref[:, np.newaxis]
 
@@ -271,6 +387,7 @@ def make_motor_imagery(
     blinks: bool = False,
     return_epochs: bool = False,
     return_truth: bool = False,
+    subject: int | None = None,
     random_state: int | np.random.Generator | np.random.RandomState | None = None,
 ) -> tuple[Any, ...]:
     """Simulate motor-imagery EEG with lateralised event-related desynchronisation.
@@ -345,6 +462,20 @@ def make_motor_imagery(
         ``epochs.metadata`` with a ``"label"`` column.
     return_truth : bool, default=False
         Also return the ground truth as a :class:`sklearn.utils.Bunch` (see Returns).
+    subject : int or None, default=None
+        None simulates the template head (the behaviour described above). An int >= 1
+        simulates that subject, who differs from the template as real subjects do (see
+        :func:`subject_parameters`): ``snr`` is multiplied by the subject's factor
+        (log-normal, 95 % within x0.37-x2.7), the rhythm band is shifted (sd 0.2 band
+        widths, about 1 Hz for mu), every source is displaced (sd 1 cm along the scalp, 0.5
+        cm in depth) and tilted (sd 20 degrees), and the electrode cap is rotated (sd 4
+        degrees per axis, about 7 mm, at most 8), so the mixing patterns differ. The subject's
+        parameters depend on ``subject`` only; ``random_state`` draws the trials (mixed with
+        the subject number, so two subjects never share noise): several ``random_state``
+        values give several sessions of one subject. ``return_epochs`` keeps the nominal
+        10-05 positions, as a real cap's montage does. ``truth.snr``, ``truth.band``,
+        ``truth.source_positions``/``source_orientations`` and ``truth.patterns`` are the
+        subject's.
     random_state : int, numpy.random.Generator, numpy.random.RandomState or None
         Seed for reproducible output (an int gives the same data on every call).
 
@@ -373,7 +504,9 @@ def make_motor_imagery(
           ``source_signals`` (n_trials, n_sources, n_times) V;
         - ``noise_rms`` (V, broadband background per channel), ``noise_exponent``;
         - ``blink_trials``, ``blink_times`` (n_blinks,) trial index and onset in s,
-          ``blink_amplitudes`` (n_blinks,) V, ``blink_pattern`` (n_channels,) or None.
+          ``blink_amplitudes`` (n_blinks,) V, ``blink_pattern`` (n_channels,) or None;
+        - ``subject`` (int or None) and ``subject_parameters`` (the dict of
+          :func:`subject_parameters`, or None).
 
     Raises
     ------
@@ -405,12 +538,23 @@ def make_motor_imagery(
     check_real(sfreq, "sfreq", owner, low=0.0, low_inclusive=False)
     check_real(duration, "duration", owner, low=0.0, low_inclusive=False)
     check_real(snr, "snr", owner, low=0.0)
+    check_positive_int(subject, "subject", owner, allow_none=True)
     sfreq, duration, snr = float(sfreq), float(duration), float(snr)
     low, high = _check_band(band, sfreq)
     n_times = int(round(duration * sfreq))
     _check_duration(duration, n_times, sfreq, low, high)
     rng = _check_random_state(random_state)
-    fwd = _forward(tuple(ch_names))
+    if subject is not None:
+        subject = int(subject)
+        geometry = _subject_geometry(subject)
+        snr *= geometry["snr_factor"]
+        shift = geometry["band_shift"] * (high - low)
+        # Keep the shifted band inside (0, Nyquist): shift less where it would leave it.
+        shift = float(np.clip(shift, -0.9 * low, 0.99 * sfreq / 2 - high))
+        low, high = low + shift, high + shift
+        # Trials of other subjects draw other noise: mix the subject into the stream.
+        rng = np.random.default_rng([int(rng.integers(2**63)), subject])
+    fwd = _forward(tuple(ch_names), subject)
     source_names = list(SOURCES)
     n_sources, n_channels = len(source_names), len(ch_names)
 
@@ -526,6 +670,8 @@ def make_motor_imagery(
         blink_pattern=None
         if fwd["blink_pattern"] is None or not blinks
         else fwd["blink_pattern"].copy(),
+        subject=subject,
+        subject_parameters=None if subject is None else subject_parameters(subject),
     )
     return first, y, truth
 

@@ -19,6 +19,8 @@ from ._compare import DEFAULT_SCORING, compare
 from ._fingerprint import canonical_params, fingerprint_data, fingerprint_folds
 from ._report import fit_time_ratios, format_summary, plot_fit_times, plot_scores, summarize
 from ._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
+from ._stats import STATS_COLUMNS, format_comparisons, paired_comparison
+from ._stats_plots import plot_forest, plot_paired
 from ._store import FINGERPRINT_COLUMNS, ResultsStore, ResumeError, check_writable, read_results
 from .catalogue import (
     DATASETS,
@@ -56,6 +58,11 @@ __all__ = [
     "read_results",
     "run_comparison",
     "summarize",
+    "STATS_COLUMNS",
+    "format_comparisons",
+    "paired_comparison",
+    "plot_forest",
+    "plot_paired",
 ]
 
 # Pseudo-online evaluation (deploy): decode held-out continuous runs as a live BCI would.

@@ -1,0 +1,528 @@
+"""
+The paper's three claims, tested across subjects, datasets and seeds
+====================================================================
+
+Dixen, Heinrich & Burelli (2026) claim that 2D spatiotemporal stems (1) train much faster at
+equal accuracy, (2) rely on the same frequency bands and (3) learn very different
+representations than 1D (temporal-then-spatial) stems. This script tests the three claims
+with the statistics of :func:`sktime_eeg.evaluation.paired_comparison`, on every local real
+dataset and a multi-subject simulated one, for ShallowNet and the CNN+transformer hybrid,
+with several seeds:
+
+- **Claim 1**: accuracy equivalence (TOST, ±2 pp) and the training-time ratio, with 95 %
+  confidence intervals, per dataset and combined (random effects).
+- **Claim 2**: agreement (Pearson r over bands) of the band-importance profiles of the 1D
+  and 2D models, against the agreement of two groups of seeds of the same kind.
+- **Claim 3**: 1D-2D versus within-kind similarity (linear CKA and RSA) at every layer the
+  two networks share, with a permutation test of the kind labels within subjects.
+
+Datasets: BCI Competition IV 2b (subjects 1-6, 3 channels; sessions 1-3 train, 4-5 test),
+PhysioNet eegmmidb S001 (64 channels, hands vs feet), BCI Competition II IV (28 channels,
+the competition's split) and simulated 22-channel motor imagery with heterogeneous subjects
+(``make_motor_imagery(subject=k)``). The two single-subject datasets cannot enter statistics
+*across subjects*; for them the seeds are the units (``subject="seed"``), which speaks about
+that one subject only, and they are kept out of the combined rows.
+
+It is a script, not a test: the full run trains several hundred networks. Set
+``SKTIME_EEG_STUDY_SCALE=small`` (or pass ``--scale small``) for a reduced run of a few
+minutes that checks the pipeline end to end, and ``SKTIME_EEG_STUDY_OUT`` (or ``--out``) for
+the output folder (default ``paper_study``): ``results.csv`` (one row per dataset, subject,
+seed and model, as :func:`~sktime_eeg.evaluation.compare` writes it), ``stats.csv``,
+``bands.csv``, ``similarity.csv``, ``claims.txt`` (the sentences) and the figures. The real
+datasets are read from the shared data folder (``benchmarks/local_data.py``); absent ones are
+skipped with a message.
+"""
+
+# %%
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from itertools import combinations
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score  # noqa: E402
+
+from sktime_eeg.datasets import make_motor_imagery  # noqa: E402
+from sktime_eeg.evaluation import (  # noqa: E402
+    format_comparisons,
+    make_models,
+    paired_comparison,
+    plot_forest,
+    plot_paired,
+)
+from sktime_eeg.explain import band_importance, layer_activations, linear_cka, rdm, rsa  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd().parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.local_data import (  # noqa: E402
+    load_bcicomp2_iv,
+    load_bnci2014_004,
+    shared_data_dir,
+)
+
+SCALES = {
+    # full: every subject, 3 seeds, 30 epochs, 2 transformer layers
+    "full": dict(
+        bnci_subjects=(1, 2, 3, 4, 5, 6),
+        bnci_train=(1, 2, 3),
+        bnci_test=(4, 5),
+        sim_subjects=tuple(range(1, 10)),
+        sim_trials=240,
+        seeds=(0, 1, 2),
+        max_epochs=30,
+        conformer_layers=2,
+        real_single=True,
+    ),
+    # small: checks the pipeline in a few minutes
+    "small": dict(
+        bnci_subjects=(1, 2, 3),
+        bnci_train=(1,),
+        bnci_test=(4,),
+        sim_subjects=(1, 2, 3),
+        sim_trials=80,
+        seeds=(0, 1),
+        max_epochs=3,
+        conformer_layers=1,
+        real_single=True,
+    ),
+}
+PAIRS = (("conv1d", "conv2d"), ("conformer-1d", "conformer-2d"))  # (1D, 2D) of each network
+MARGIN = 0.02
+
+
+# %%
+# Data: (dataset, subject, X_train, y_train, X_test, y_test, sfreq) per subject
+# ------------------------------------------------------------------------------
+def _resample(X, up, down):
+    from scipy.signal import resample_poly
+
+    return resample_poly(X, up, down, axis=-1)
+
+
+def datasets(scale):
+    shared = shared_data_dir()
+    if shared is not None and (shared / "bnci2014_004").is_dir():
+        for subject in scale["bnci_subjects"]:
+            X_tr, y_tr, _ = load_bnci2014_004(subject, sessions=scale["bnci_train"])
+            X_te, y_te, _ = load_bnci2014_004(subject, sessions=scale["bnci_test"])
+            # microvolts -> volts like the other sets; 250 -> 125 Hz
+            yield (
+                "bci_iv_2b",
+                subject,
+                *((_resample(X_tr * 1e-6, 1, 2), y_tr, _resample(X_te * 1e-6, 1, 2), y_te)),
+                125.0,
+            )
+    else:
+        print("BCI IV 2b not found in the shared data folder: skipped.")
+    if scale["real_single"] and shared is not None and (shared / "eegmmidb").is_dir():
+        from sktime_eeg.datasets import load_physionet_mi
+
+        epochs = load_physionet_mi(
+            1,
+            "hands_feet",
+            path=shared / "eegmmidb",
+            runs=(5, 6, 9, 10, 13, 14),
+            tmin=0.5,
+            tmax=2.5,
+            l_freq=1.0,
+        )
+        epochs.set_eeg_reference("average", verbose="error").resample(80.0)
+        X, y = epochs.get_data()[..., :160], epochs.metadata["label"].to_numpy()
+        order = np.random.default_rng(0).permutation(len(y))
+        train, test = order[: 2 * len(y) // 3], order[2 * len(y) // 3 :]
+        yield "eegmmidb", 1, X[train], y[train], X[test], y[test], 80.0
+    if scale["real_single"] and shared is not None and (shared / "bcicomp2_iv").is_dir():
+        data = load_bcicomp2_iv()
+        yield (
+            "bci_ii_iv",
+            1,
+            data["X_train"] * 1e-6,
+            data["y_train"],
+            data["X_test"] * 1e-6,
+            data["y_test"],
+            data["sfreq"],
+        )
+    for subject in scale["sim_subjects"]:
+        X, y = make_motor_imagery(
+            scale["sim_trials"], montage="bci_iv_2a", sfreq=125.0, subject=subject, random_state=0
+        )
+        cut = 2 * len(y) // 3
+        yield "simulated_22ch", subject, X[:cut], y[:cut], X[cut:], y[cut:], 125.0
+
+
+# %%
+# Training: one row per (dataset, subject, seed, model), as compare() writes it
+# ------------------------------------------------------------------------------
+def train_all(scale):
+    rows, fitted, test_sets = [], {}, {}
+    names = [name for pair in PAIRS for name in pair]
+    for ds, subject, X_tr, y_tr, X_te, y_te, sfreq in datasets(scale):
+        test_sets[(ds, subject)] = (X_te, y_te, sfreq)
+        print(
+            f"== {ds} subject {subject}: {len(y_tr)} train / {len(y_te)} test trials, "
+            f"{X_tr.shape[1]} channels at {sfreq:g} Hz",
+            flush=True,
+        )
+        for seed in scale["seeds"]:
+            models = make_models(
+                names,
+                sfreq=sfreq,
+                max_epochs=scale["max_epochs"],
+                batch_size=32,
+                conformer_layers=scale["conformer_layers"],
+                random_state=seed,
+            )
+            for name, model in models.items():
+                row = {
+                    "dataset": ds,
+                    "subject": subject,
+                    "seed": seed,
+                    "model": name,
+                    "fold": 0,
+                    "test_groups": "",
+                    "n_train": len(y_tr),
+                    "n_test": len(y_te),
+                }
+                try:
+                    start = time.perf_counter()
+                    model.fit(X_tr, y_tr)
+                    fit_seconds = time.perf_counter() - start
+                    start = time.perf_counter()
+                    pred = model.predict(X_te)
+                    latency = (time.perf_counter() - start) * 1e3 / len(y_te)
+                    module = model.net_.module_
+                    row.update(
+                        accuracy=accuracy_score(y_te, pred),
+                        balanced_accuracy=balanced_accuracy_score(y_te, pred),
+                        cohen_kappa=cohen_kappa_score(y_te, pred),
+                        fit_seconds=fit_seconds,
+                        predict_ms_per_trial=latency,
+                        n_parameters=float(sum(p.numel() for p in module.parameters())),
+                        error=None,
+                    )
+                    fitted[(ds, subject, seed, name)] = model
+                except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
+                    row.update(
+                        accuracy=np.nan,
+                        balanced_accuracy=np.nan,
+                        cohen_kappa=np.nan,
+                        fit_seconds=np.nan,
+                        predict_ms_per_trial=np.nan,
+                        n_parameters=np.nan,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                print(
+                    f"   seed {seed} {name:<13} acc {row['accuracy']:.3f}  "
+                    f"fit {row['fit_seconds']:.1f} s",
+                    flush=True,
+                )
+                rows.append(row)
+    return pd.DataFrame(rows), fitted, test_sets
+
+
+# %%
+# Claim 1: accuracy equivalence and training-time ratio
+# ------------------------------------------------------
+def claim_1(results, out):
+    subjects = results.groupby("dataset")["subject"].nunique()
+    multi = results[results["dataset"].isin(subjects[subjects > 1].index)]
+    single = results[results["dataset"].isin(subjects[subjects == 1].index)]
+    tables, sentences = [], []
+    for one_d, two_d in PAIRS:
+        kwargs = dict(baseline=one_d, models=[two_d], margin=MARGIN, metric="accuracy")
+        if len(multi):
+            tables.append(paired_comparison(multi, **kwargs).assign(unit="subject"))
+        for ds in pd.unique(single["dataset"]):
+            part = single[single["dataset"] == ds]
+            if part["seed"].nunique() > 1:  # seeds as the units: this one subject only
+                tables.append(paired_comparison(part, subject="seed", **kwargs).assign(unit="seed"))
+    table = pd.concat(tables, ignore_index=True)
+    for unit, part in table.groupby("unit", sort=False):
+        prefix = "" if unit == "subject" else "[one subject only] "
+        lines = format_comparisons(part.drop(columns="unit"), unit=f"{unit}s")
+        sentences += [prefix + s for s in lines]
+    table.to_csv(out / "stats.csv", index=False)
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8), layout="constrained")
+    for row, (one_d, two_d) in enumerate(PAIRS):
+        part = table[(table["unit"] == "subject") & (table["model"] == two_d)]
+        if len(part):
+            plot_forest(part, two_d, one_d, quantity="accuracy", ax=axes[row, 0])
+            plot_forest(part, two_d, one_d, quantity="fit_seconds", ax=axes[row, 1])
+    fig.savefig(out / "claim1_forest.png", dpi=110)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
+    for ax, (one_d, two_d) in zip(axes, PAIRS, strict=True):
+        if len(multi):
+            plot_paired(multi, two_d, one_d, ax=ax)
+    fig.savefig(out / "claim1_paired.png", dpi=110)
+    return sentences
+
+
+# %%
+# Claim 2: agreement of band-importance profiles
+# -----------------------------------------------
+def claim_2(fitted, test_sets, scale, out):
+    rows = []
+    for (ds, subject, seed, name), model in fitted.items():
+        X_te, y_te, sfreq = test_sets[(ds, subject)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # short trials: MNE's filter-length warnings
+            imp = band_importance(
+                model,
+                X_te,
+                y_te,
+                sfreq=sfreq,
+                n_repeats=1,
+                transition_bandwidth=4.0 if X_te.shape[-1] / sfreq < 2 else 2.0,
+            )
+        for band, value in zip(imp["band"], imp["importance"], strict=True):
+            rows.append(
+                {
+                    "dataset": ds,
+                    "subject": subject,
+                    "seed": seed,
+                    "model": name,
+                    "band": band,
+                    "importance": value,
+                }
+            )
+    bands = pd.DataFrame(rows)
+    bands.to_csv(out / "bands.csv", index=False)
+    # Per subject: r(mean 1D profile, mean 2D profile) "across", against r between two halves
+    # of the seeds of one kind "within" (mean of the two kinds). Seeds split in two halves.
+    agreement = []
+    seeds = list(scale["seeds"])
+    half = [seeds[: len(seeds) // 2], seeds[len(seeds) // 2 :]]
+    for (ds, subject), part in bands.groupby(["dataset", "subject"], sort=False):
+        profile = part.pivot_table(
+            index="band", columns=["model", "seed"], values="importance", sort=False
+        )
+        for one_d, two_d in PAIRS:
+            if one_d not in profile or two_d not in profile:
+                continue
+
+            def r(a, b):
+                a, b = np.asarray(a), np.asarray(b)
+                if a.std() == 0 or b.std() == 0:
+                    return np.nan
+                return stats.pearsonr(a, b).statistic
+
+            across = r(profile[one_d].mean(axis=1), profile[two_d].mean(axis=1))
+            halves = [
+                r(profile[k][half[0]].mean(axis=1), profile[k][half[1]].mean(axis=1))
+                for k in (one_d, two_d)
+            ]
+            # a flat profile (a model at chance: no band matters) has no correlation
+            within = np.nanmean(halves) if np.isfinite(halves).any() else np.nan
+            network = "ShallowNet" if one_d == "conv1d" else "hybrid"
+            for kind, value in (("1D-2D", across), ("within-kind", within)):
+                agreement.append(
+                    {
+                        "dataset": ds,
+                        "subject": subject,
+                        "network": network,
+                        "model": kind,
+                        "agreement": value,
+                        "error": None,
+                    }
+                )
+    agreement = pd.DataFrame(agreement).dropna(subset=["agreement"])
+    sentences = []
+    subjects = agreement.groupby("dataset")["subject"].nunique()
+    for network, part in agreement.groupby("network", sort=False):
+        part = part[part["dataset"].isin(subjects[subjects > 1].index)]
+        try:
+            table = paired_comparison(
+                part,
+                baseline="within-kind",
+                metric="agreement",
+                margin=0.1,
+                times=None,
+                missing="drop",  # a subject whose models are at chance has flat profiles
+            )
+        except ValueError as exc:
+            sentences.append(f"{network}: band-importance agreement not testable ({exc})")
+            continue
+        for _, row in table.iterrows():
+            sentences.append(
+                f"{network}, {row['dataset']} ({row['n_subjects']} subjects): band-importance "
+                f"profile agreement (Pearson r) 1D-2D {row['model_mean']:.2f} vs within-kind "
+                f"{row['baseline_mean']:.2f}, difference {row['estimate']:+.2f} [95 % CI "
+                f"{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] (p = {row['p']:.3f}), "
+                + (
+                    "equivalent within ±0.1"
+                    if row["equivalent"]
+                    else "not shown equivalent within ±0.1"
+                )
+                + f" (TOST p = {row['p_tost']:.3f})."
+            )
+    return sentences
+
+
+# %%
+# Claim 3: 1D-2D versus within-kind similarity at every shared layer
+# -------------------------------------------------------------------
+def _shared_layers(a, b, X):
+    names = [n for n, _ in a.net_.module_.named_modules() if n]
+    other = {n for n, _ in b.net_.module_.named_modules() if n}
+    usable = []
+    for name in (n for n in names if n in other):
+        try:
+            layer_activations(a, X[:2], name)
+            layer_activations(b, X[:2], name)
+        except ValueError:  # a layer that does not run (e.g. the 2D stem's folded conv)
+            continue
+        usable.append(name)
+    return usable
+
+
+def _stratified_permutation(matrices, labels, n_resamples=9999, seed=0):
+    """One-sided p of "within-kind similarity exceeds 1D-2D similarity".
+
+    ``matrices``: one (m, m) similarity matrix per subject, ``labels``: the m kind labels.
+    Kind labels are permuted within each subject (the seeds of a subject are exchangeable
+    under the null); the statistic is the mean over subjects of (within - across).
+    """
+    m = len(labels)
+    k = int(np.sum(labels))
+    upper = np.triu_indices(m, 1)
+    relabelings = []
+    for chosen in combinations(range(m), k):
+        lab = np.zeros(m, bool)
+        lab[list(chosen)] = True
+        relabelings.append(lab)
+    relabelings = np.array(relabelings)
+
+    def statistic(matrix, lab):
+        same = (lab[:, None] == lab[None, :])[upper]
+        values = matrix[upper]
+        return values[same].mean() - values[~same].mean()
+
+    per_subject = np.array([[statistic(mat, lab) for lab in relabelings] for mat in matrices])
+    observed = float(np.mean([statistic(mat, np.asarray(labels)) for mat in matrices]))
+    n_total = len(relabelings) ** len(matrices)
+    if n_total <= n_resamples:  # exact: every combination of relabelings
+        grids = np.meshgrid(*[row for row in per_subject], indexing="ij")
+        null = np.mean(np.stack([g.ravel() for g in grids]), axis=0)
+        return observed, float(np.mean(null >= observed - 1e-12))
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(relabelings), size=(n_resamples, len(matrices)))
+    null = per_subject[np.arange(len(matrices)), picks].mean(axis=1)
+    return observed, float((1 + np.sum(null >= observed - 1e-12)) / (1 + n_resamples))
+
+
+def claim_3(fitted, test_sets, scale, out):
+    rows, sentences = [], []
+    seeds = list(scale["seeds"])
+    for (ds, subject), (X_te, _, _) in test_sets.items():
+        for one_d, two_d in PAIRS:
+            models = {
+                (kind, s): fitted.get((ds, subject, s, name))
+                for kind, name in (("1D", one_d), ("2D", two_d))
+                for s in seeds
+            }
+            if any(m is None for m in models.values()):
+                continue
+            keys = list(models)
+            layers = _shared_layers(models[keys[0]], models[keys[-1]], X_te)
+            acts = {key: layer_activations(model, X_te, layers) for key, model in models.items()}
+            for layer in layers:
+                for method in ("cka", "rsa"):
+                    matrix = np.eye(len(keys))
+                    for i, j in combinations(range(len(keys)), 2):
+                        a = acts[keys[i]][layer].reshape(len(X_te), -1)
+                        b = acts[keys[j]][layer].reshape(len(X_te), -1)
+                        if method == "cka":
+                            value = linear_cka(a, b)
+                        else:
+                            value = rsa(rdm(a), rdm(b))
+                        matrix[i, j] = matrix[j, i] = value
+                    rows.append(
+                        {
+                            "dataset": ds,
+                            "subject": subject,
+                            "network": one_d,
+                            "layer": layer,
+                            "method": method,
+                            "models": keys,
+                            "matrix": matrix,
+                        }
+                    )
+    if not rows:
+        return ["Claim 3: no complete set of fitted models."]
+    similarity = pd.DataFrame(rows)
+    summary = []
+    for (ds, network, layer, method), part in similarity.groupby(
+        ["dataset", "network", "layer", "method"], sort=False
+    ):
+        labels = np.array([kind == "2D" for kind, _ in part["models"].iloc[0]])
+        matrices = list(part["matrix"])
+        upper = np.triu_indices(len(labels), 1)
+        same = (labels[:, None] == labels[None, :])[upper]
+        within = np.mean([m[upper][same].mean() for m in matrices])
+        across = np.mean([m[upper][~same].mean() for m in matrices])
+        observed, p = _stratified_permutation(matrices, labels)
+        summary.append(
+            {
+                "dataset": ds,
+                "network": network,
+                "layer": layer,
+                "method": method,
+                "n_subjects": len(matrices),
+                "within": within,
+                "across": across,
+                "difference": observed,
+                "p_permutation": p,
+            }
+        )
+    summary = pd.DataFrame(summary)
+    summary.to_csv(out / "similarity.csv", index=False)
+    for _, row in summary.iterrows():
+        sentences.append(
+            f"{'ShallowNet' if row['network'] == 'conv1d' else 'hybrid'}, {row['dataset']} "
+            f"({row['n_subjects']} subject(s)), layer {row['layer']!r}, {row['method'].upper()}: "
+            f"within-kind {row['within']:.3f}, 1D-2D {row['across']:.3f} (difference "
+            f"{row['difference']:+.3f}, permutation p = {row['p_permutation']:.3f})."
+        )
+    return sentences
+
+
+# %%
+# Run
+# ---
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="The paper's three claims, across subjects.")
+    parser.add_argument(
+        "--scale", choices=sorted(SCALES), default=os.environ.get("SKTIME_EEG_STUDY_SCALE", "full")
+    )
+    parser.add_argument("--out", default=os.environ.get("SKTIME_EEG_STUDY_OUT", "paper_study"))
+    args, _ = parser.parse_known_args(argv)  # sphinx-gallery passes its own arguments
+    scale = SCALES[args.scale]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    results, fitted, test_sets = train_all(scale)
+    results.to_csv(out / "results.csv", index=False)
+    lines = [f"Scale: {args.scale} {scale}", "", "Claim 1 (accuracy, training time):"]
+    lines += claim_1(results, out)
+    lines += ["", "Claim 2 (band importance):"] + claim_2(fitted, test_sets, scale, out)
+    lines += ["", "Claim 3 (representational similarity):"]
+    lines += claim_3(fitted, test_sets, scale, out)
+    lines += ["", f"Total time: {(time.perf_counter() - start) / 60:.1f} min"]
+    text = "\n".join(lines)
+    (out / "claims.txt").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
