@@ -354,7 +354,7 @@ def test_plot_and_trials_to_reach():
 def _calibrate_parser():
     import argparse
 
-    from sktime_eeg._calibrate_cli import add_calibrate_command
+    from sktime_eeg.cli._calibrate import add_calibrate_command
 
     parser = argparse.ArgumentParser(prog="sktime-eeg")
     add_calibrate_command(parser.add_subparsers(dest="command"))

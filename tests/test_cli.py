@@ -13,7 +13,7 @@ from sktime_eeg.cli import main
 from sktime_eeg.evaluation import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--n-trials", "24", "--max-epochs", "1", "--conformer-layers", "1"]
+TINY = ["--n-trials", "24", "--max-epochs", "1", "--conformer-layers", "1", "--subjects", "1"]
 TWO_FOLDS = ["--n-splits", "2"]  # within-session only
 
 
@@ -59,10 +59,12 @@ def test_bad_arguments_list_the_valid_choices(argv, message, capsys, tmp_path):
 def test_compare_end_to_end_on_simulated_data(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["compare", "--models", "conv1d", "conv2d", "csp-lda", *TINY, *TWO_FOLDS]
-    argv += ["--out", str(out)]
+    argv += ["--subjects", "1", "2", "--out", str(out)]  # the last --subjects counts
     assert main(argv) == 0
     printed = capsys.readouterr().out
     for name in ("results.csv", "summary.csv", "accuracy.png", "fit_time.png"):
+        assert (out / name).stat().st_size > 0, name
+    for name in ("stats.csv", "paired.png", "forest.png"):  # paired across the 2 subjects
         assert (out / name).stat().st_size > 0, name
     results = read_results(out / "results.csv")
     assert list(results.columns) == [
@@ -72,7 +74,8 @@ def test_compare_end_to_end_on_simulated_data(tmp_path, capsys):
         "version", "fingerprint",
     ]  # fmt: skip
     assert pd.read_csv(out / "results.csv").columns[-1] == "checksum"  # a plain CSV too
-    assert sorted(results["model"]) == ["conv1d"] * 2 + ["conv2d"] * 2 + ["csp-lda"] * 2
+    assert sorted(results["model"]) == ["conv1d"] * 4 + ["conv2d"] * 4 + ["csp-lda"] * 4
+    assert sorted(set(results["subject"].astype(str))) == ["1", "2"]
     assert (results["dataset"] == "simulated").all() and results["error"].isna().all()
     assert (results["n_train"] == 12).all() and (results["n_test"] == 12).all()
     assert results.loc[results["model"] == "csp-lda", "n_parameters"].isna().all()
@@ -88,6 +91,11 @@ def test_compare_end_to_end_on_simulated_data(tmp_path, capsys):
         "folds",
     ]  # fmt: skip
     assert "Training time conv1d / conv2d:" in printed
+    stats = pd.read_csv(out / "stats.csv")
+    assert set(stats["model"]) == {"conv2d"} and set(stats["baseline"]) == {"conv1d"}
+    assert (stats["n_subjects"] == 2).all()
+    assert "Paired statistics across 2 subjects" in printed
+    assert "conv2d vs conv1d, simulated (2 subjects): accuracy difference" in printed
     assert printed.rstrip().endswith(f"Results in: {out}")
 
     # A rerun with the same --out resumes: nothing is refitted, the table is the same.
@@ -121,7 +129,7 @@ def test_interrupt_keeps_results_and_says_how_to_resume(tmp_path, monkeypatch, c
     [
         (["--dataset", "epochs"], "--dataset epochs reads your own data: pass --data-path"),
         (
-            ["--n-trials", "24", "--protocol", "cross-subject"],
+            ["--n-trials", "24", "--protocol", "cross-subject", "--subjects", "1"],
             "--protocol cross-subject needs at least two subjects; --dataset simulated was "
             "loaded with subject(s) ['1']: pass more, e.g. --subjects 1 2 3",
         ),
@@ -329,3 +337,51 @@ def test_bnci_without_its_data_is_a_clean_error(tmp_path, capsys, monkeypatch):
     assert "cannot load --dataset bnci2014_004" in error
     assert "no route to host (offline test)" in error
     assert not (tmp_path / "out").exists()  # nothing written for a run that never started
+
+
+def test_stats_command_reanalyses_saved_results(tmp_path, capsys):
+    """`sktime-eeg stats` on results of two data sets: per data set and a combined row."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for dataset in ("a", "b"):
+        for subject in range(1, 7):
+            for model, shift in (("conv1d", 0.0), ("conv2d", 0.01)):
+                acc = 0.7 + 0.01 * subject + shift + rng.normal(0, 0.005)
+                rows.append((dataset, str(subject), model, acc, 10.0 if model == "conv1d" else 1.0))
+    from sktime_eeg.evaluation import ResultsStore
+
+    paths = []
+    for dataset in ("a", "b"):
+        frame = pd.DataFrame(
+            [r for r in rows if r[0] == dataset],
+            columns=["dataset", "subject", "model", "accuracy", "fit_seconds"],
+        )
+        frame["fold"] = 0
+        frame["error"] = None
+        folder = tmp_path / dataset
+        folder.mkdir()
+        store = ResultsStore(
+            folder / "results.csv",
+            list(frame.columns),
+            group=("dataset", "subject"),
+            fingerprint=(),
+            shared=(),
+        )
+        store.open()
+        for row in frame.to_dict("records"):
+            store.append(row)
+        paths.append(str(folder / "results.csv"))
+    out = tmp_path / "stats"
+    assert main(["stats", *paths, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    stats = pd.read_csv(out / "stats.csv")
+    assert set(stats["dataset"]) == {"a", "b", "combined"}
+    accuracy = stats[stats["quantity"] == "accuracy"].set_index("dataset")
+    assert accuracy.loc["combined", "n_datasets"] == 2
+    assert 0.005 < accuracy.loc["combined", "estimate"] < 0.015
+    assert "conv2d vs conv1d, a (6 subjects): accuracy difference" in printed
+    assert (out / "paired.png").is_file() and (out / "forest.png").is_file()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stats", *paths, "--baseline", "eegnet"])
+    assert exit_info.value.code == 2
+    assert "--baseline eegnet: not a model of the results" in capsys.readouterr().err

@@ -480,7 +480,7 @@ def test_run_stream_refuses_a_model_without_sfreq(tmp_path):
 def test_stream_command_parses_and_reports_errors(tmp_path, capsys):
     import argparse
 
-    from sktime_eeg.deploy._cli import add_stream_command, run_stream_command
+    from sktime_eeg.cli._stream import add_stream_command, run_stream_command
 
     parser = argparse.ArgumentParser(prog="sktime-eeg")
     add_stream_command(parser.add_subparsers(dest="command"))
@@ -591,7 +591,7 @@ def test_stream_command_decodes_a_live_stream(tmp_path, capsys):
 
     from mne_lsl.player import PlayerLSL
 
-    from sktime_eeg.deploy._cli import add_stream_command, run_stream_command
+    from sktime_eeg.cli._stream import add_stream_command, run_stream_command
 
     X, y = make_easy_data(n_trials=40, n_channels=3, n_times=50)
     info = mne.create_info(["C3", "Cz", "C4"], 100.0, "eeg")

@@ -87,6 +87,7 @@ def _simulated(subjects, n_trials, n_sessions, sfreq, window, snr, random_state)
                 sfreq=sfreq,
                 duration=duration,
                 snr=snr,
+                subject=int(subject),  # subjects differ: SNR, rhythm band, head geometry
                 return_epochs=True,
                 random_state=_seed(random_state, subject, session),
             )

@@ -1,12 +1,4 @@
-"""Body of the ``sktime-eeg stream`` command: decode a live LSL stream with an exported model.
-
-The integrator wires it into :mod:`sktime_eeg.cli`::
-
-    from .deploy._cli import add_stream_command, run_stream_command
-    add_stream_command(commands)            # in _parser(), on the subparsers object
-    if args.command == "stream":            # in main()
-        return run_stream_command(args)
-"""
+"""The ``sktime-eeg stream`` command: decode a live LSL stream with an exported model."""
 
 from __future__ import annotations
 
@@ -47,12 +39,13 @@ def add_stream_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     command.add_argument(
         "--timeout", type=float, default=10.0, metavar="S", help="seconds to find the stream"
     )
+    command.set_defaults(command_parser=command, func=run_stream_command)
     return command
 
 
 def run_stream_command(args: argparse.Namespace) -> int:
     """Run ``sktime-eeg stream``; return the exit status (0 ok, 1 error, 130 interrupted)."""
-    from ._lsl import run_stream
+    from ..deploy import run_stream
 
     try:
         report = run_stream(

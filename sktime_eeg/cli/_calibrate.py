@@ -44,7 +44,7 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
         The sub-command's parser (its ``command_parser`` default points to itself, for
         errors, and ``func`` to :func:`run_calibrate_command`).
     """
-    from .evaluation import DATASETS, default_strategies
+    from ..evaluation import DATASETS, default_strategies
 
     names = list(default_strategies())
     command = subparsers.add_parser(
@@ -182,7 +182,7 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
 
     from matplotlib.figure import Figure
 
-    from .evaluation import (
+    from ..evaluation import (
         calibration_curve,
         default_strategies,
         load_comparison_data,

@@ -1,6 +1,6 @@
-"""The ``sktime-eeg`` command.
+"""The ``sktime-eeg compare`` command.
 
-``sktime-eeg compare`` runs the paper's comparison -- 1D- and 2D-stem CNNs and hybrids next to
+It runs the paper's comparison -- 1D- and 2D-stem CNNs and hybrids next to
 Riemannian baselines -- on simulated or real EEG under a BCI evaluation protocol, prints a
 summary table and writes ``results.csv``, ``summary.csv`` and plots. The work is done by
 :mod:`sktime_eeg.evaluation`; this module only parses arguments and writes files.
@@ -11,14 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-__all__ = ["main"]
+from ._stats import report_statistics
+
+__all__ = ["add_compare_command", "run_compare_command"]
 
 #: Defaults of ``sktime-eeg compare`` on simulated data, sized to finish in about 2 minutes on
 #: two CPU cores (see docs/user_guide_evaluation.rst for the measurement).
+SIMULATED_SUBJECTS = ("1", "2", "3", "4", "5")
 SIMULATED_N_TRIALS = 240
 SIMULATED_SNR = 2.0
 SIMULATED_SFREQ = 100.0
@@ -28,16 +31,10 @@ DEFAULT_N_SPLITS = 3
 DEFAULT_CONFORMER_LAYERS = 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    from . import __version__
-    from .evaluation import DATASETS, DEFAULT_MODELS, MODELS, PROTOCOLS
+def add_compare_command(commands: Any) -> argparse.ArgumentParser:
+    """Add ``compare`` to the ``sktime-eeg`` sub-commands; return its parser."""
+    from ..evaluation import DATASETS, DEFAULT_MODELS, MODELS, PROTOCOLS
 
-    parser = argparse.ArgumentParser(
-        prog="sktime-eeg",
-        description="1D and 2D spatiotemporal CNNs for EEG as scikit-learn estimators.",
-    )
-    parser.add_argument("--version", action="version", version=f"sktime-eeg {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     formatter = argparse.RawDescriptionHelpFormatter
     command = commands.add_parser(
         "compare",
@@ -66,7 +63,10 @@ def _parser() -> argparse.ArgumentParser:
         "epochs: the -epo.fif file",
     )
     command.add_argument(
-        "--subjects", nargs="+", metavar="SUBJECT", help="subjects to use (default: 1)"
+        "--subjects",
+        nargs="+",
+        metavar="SUBJECT",
+        help=f"subjects to use (default: {' '.join(SIMULATED_SUBJECTS)} for simulated, else 1)",
     )
     command.add_argument(
         "--models",
@@ -138,14 +138,14 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder (default: a new sktime-eeg-compare-<date>-<time> folder here); "
         "an existing one is resumed if it holds results of the same settings",
     )
-    command.set_defaults(command_parser=command)
-    return parser
+    command.set_defaults(command_parser=command, func=run_compare_command)
+    return command
 
 
 def _save(results, out: Path, chance: float) -> list[Path]:
     from matplotlib.figure import Figure
 
-    from .evaluation import plot_fit_times, plot_scores
+    from ..evaluation import plot_fit_times, plot_scores
 
     paths = []
     for name, draw in (
@@ -226,7 +226,7 @@ def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 
 def _check_out_writable(parser: argparse.ArgumentParser, out: Path) -> None:
-    from .evaluation import check_writable
+    from ..evaluation import check_writable
 
     try:
         check_writable(out / "results.csv")
@@ -238,7 +238,7 @@ def _check_protocol(parser: argparse.ArgumentParser, args: argparse.Namespace, d
     """Usage errors for a protocol the loaded data cannot support, naming the options."""
     import numpy as np
 
-    from .evaluation.catalogue import check_protocol
+    from ..evaluation.catalogue import check_protocol
 
     subjects = np.asarray(data.subject).astype(str)
     sessions = np.asarray(data.session).astype(str)
@@ -276,8 +276,9 @@ def _check_protocol(parser: argparse.ArgumentParser, args: argparse.Namespace, d
         parser.error(f"cannot run --protocol {args.protocol}: {exc}")
 
 
-def _compare(args: argparse.Namespace) -> int:
-    from .evaluation import (
+def run_compare_command(args: argparse.Namespace) -> int:
+    """Run ``sktime-eeg compare``; return the exit status (0 ok, 130 interrupted)."""
+    from ..evaluation import (
         ResumeError,
         fit_time_ratios,
         format_summary,
@@ -297,7 +298,7 @@ def _compare(args: argparse.Namespace) -> int:
     try:
         data = load_comparison_data(
             args.dataset,
-            subjects=args.subjects,
+            subjects=SIMULATED_SUBJECTS if args.subjects is None and simulated else args.subjects,
             path=args.data_path,
             n_trials=SIMULATED_N_TRIALS if args.n_trials is None else args.n_trials,
             n_sessions=2 if args.protocol == "cross-session" else 1,
@@ -373,6 +374,10 @@ def _compare(args: argparse.Namespace) -> int:
         for row in failed.drop_duplicates("model").itertuples():
             print(f"  {row.model}: {row.error}")
     plots = _save(results, out, chance=1.0 / len(set(data.y)))
+    cross_subject = args.protocol == "cross-subject"
+    stats = report_statistics(results, out, subject="test_groups" if cross_subject else "subject")
+    if stats is not None:
+        plots += [out / "stats.csv", out / "paired.png", out / "forest.png"]
     print(
         f"\nWrote {out / 'results.csv'}, {out / 'summary.csv'}, "
         + ", ".join(str(p) for p in plots)
@@ -380,29 +385,3 @@ def _compare(args: argparse.Namespace) -> int:
     )
     print(f"Results in: {out}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``sktime-eeg``.
-
-    Parameters
-    ----------
-    argv : sequence of str or None, default=None
-        Arguments without the program name; None reads ``sys.argv[1:]``.
-
-    Returns
-    -------
-    int
-        Exit status: 0 on success, 130 when interrupted (argument errors exit with 2 through
-        ``SystemExit``, as argparse does).
-    """
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command == "compare":
-        return _compare(args)
-    parser.print_help()
-    return 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
