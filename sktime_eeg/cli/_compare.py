@@ -22,12 +22,12 @@ __all__ = ["add_compare_command", "run_compare_command"]
 #: Defaults of ``sktime-eeg compare`` on simulated data, sized to finish in about 2 minutes on
 #: two CPU cores (see docs/user_guide_evaluation.rst for the measurement).
 SIMULATED_SUBJECTS = ("1", "2", "3", "4", "5")
-SIMULATED_N_TRIALS = 240
+SIMULATED_N_TRIALS = 200
 SIMULATED_SNR = 2.0
 SIMULATED_SFREQ = 100.0
-DEFAULT_MAX_EPOCHS = 30
+DEFAULT_MAX_EPOCHS = 20
 DEFAULT_BATCH_SIZE = 16
-DEFAULT_N_SPLITS = 3
+DEFAULT_N_SPLITS = 2
 DEFAULT_CONFORMER_LAYERS = 2
 
 
