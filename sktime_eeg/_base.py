@@ -25,6 +25,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
+from ._cropping import augment_transforms, check_crop_augment, network_window
 from ._validation import (
     as_python_scalar,
     check_eeg_data,
@@ -33,6 +34,7 @@ from ._validation import (
     check_real,
     is_epochs,
 )
+from .nn.cropping import CropCrossEntropyLoss
 
 __all__ = ["BaseEEGClassifier", "TensorBatchIterator"]
 
@@ -67,6 +69,11 @@ class TensorBatchIterator:
     drop_singleton : bool
         When training, fold a last batch of a single trial into the previous one (batch norm
         cannot train on one value per channel).
+    augment : sequence of callables, optional
+        Applied in order to every batch, ``X, y = transform(X, y, n_classes=n_classes)``
+        (see :mod:`sktime_eeg.augment`); given to the training iterator only.
+    n_classes : int, optional
+        Number of classes, passed to the ``augment`` transforms.
     """
 
     def __init__(
@@ -75,11 +82,15 @@ class TensorBatchIterator:
         batch_size: int = 64,
         shuffle: bool = False,
         drop_singleton: bool = False,
+        augment: Any = (),
+        n_classes: int | None = None,
     ) -> None:
         self.X = dataset.X
         self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.augment = tuple(augment or ())
+        self.n_classes = n_classes
         n = len(self.X)
         starts = list(range(0, n, batch_size))
         if drop_singleton and len(starts) > 1 and n - starts[-1] == 1:
@@ -96,7 +107,10 @@ class TensorBatchIterator:
                 idx = slice(start, stop)
             else:
                 idx = order[start:stop]
-            yield self.X[idx], (None if self.y is None else self.y[idx])
+            X, y = self.X[idx], (None if self.y is None else self.y[idx])
+            for transform in self.augment:
+                X, y = transform(X, y, n_classes=self.n_classes)
+            yield X, y
 
 
 class _TrainingInterrupted(BaseException):
@@ -242,6 +256,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.lr_schedule!r}."
             )
         check_positive_int(self.patience, "patience", name, allow_none=True)
+        check_crop_augment(self)
         if self.patience is not None and self.validation_fraction == 0:
             raise ValueError(
                 f"{name}: early stopping (patience={self.patience}) needs a validation "
@@ -330,6 +345,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training ----------------------------------------------------------------------------
     def _make_net(self, module: nn.Module, n_classes: int, valid: Dataset | None):
+        """The skorch net; training batches pass through ``augment``; crop-aware loss."""
         optimizer, optimizer_kwargs = self._optimizer()
         callbacks = []
         if self.lr_schedule == "cosine":
@@ -345,7 +361,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             )
         return _NeuralNetClassifier(
             module,
-            criterion=nn.CrossEntropyLoss,
+            criterion=CropCrossEntropyLoss,
             optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -354,6 +370,8 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
             iterator_train__drop_singleton=True,
+            iterator_train__augment=augment_transforms(self),
+            iterator_train__n_classes=n_classes,
             iterator_valid=TensorBatchIterator,
             callbacks=callbacks,
             classes=list(range(n_classes)),
@@ -410,8 +428,9 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
                 "(e.g. epochs.events[:, 2])."
             )
         self.classes_ = classes
+        window = network_window(self, data.shape[2])  # trial length, or crop length
         kernel_length, pool_length, pool_stride = _shrunk_lengths(
-            data.shape[2], self.kernel_length, self.pool_length, self.pool_stride, name
+            window, self.kernel_length, self.pool_length, self.pool_stride, name
         )
         self.kernel_length_, self.pool_length_, self.pool_stride_ = (
             kernel_length,
@@ -454,7 +473,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             torch.manual_seed(seed)
             module = self._build_module(
                 data.shape[1],
-                data.shape[2],
+                window,
                 classes.size,
                 kernel_length,
                 pool_length,

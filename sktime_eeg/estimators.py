@@ -25,6 +25,20 @@ _ARCH_DOC = """
     dropout : float, default=0.5
         Dropout probability before the linear classifier."""
 
+_CROP_AUG_DOC = """
+    crop_length : int or None, default=None
+        Cropped training and prediction (Schirrmeister et al. 2017): the network is built for
+        windows of ``crop_length`` samples and trained on every crop of that length in each
+        trial (crops start every ``pool_stride`` samples; one random crop per trial and
+        batch for :class:`ConformerEEGClassifier`), each labelled with the trial's class; a
+        trial is predicted by averaging the log-probabilities of its crops. None trains and
+        predicts on whole trials. Must not exceed the samples per trial.
+    augment : transform, list of transforms or None, default=None
+        Data augmentation of the training batches (:mod:`sktime_eeg.augment`: e.g.
+        ``[AmplitudeScale(), GaussianNoise(0.1)]``), applied in order to each training batch
+        of standardized EEG, drawn from the fit's seed (``random_state``); never applied to
+        the validation split or at prediction."""
+
 _TRAINING_DOC = """
     max_epochs : int, default=50
         Passes over the training data.
@@ -87,6 +101,7 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
     Parameters
     ----------"""
         + _ARCH_DOC
+        + _CROP_AUG_DOC
         + _TRAINING_DOC
         + """
 
@@ -115,6 +130,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         pool_length: int = 75,
         pool_stride: int = 15,
         dropout: float = 0.5,
+        crop_length: int | None = None,
+        augment=None,
         max_epochs: int = 50,
         batch_size: int = 64,
         lr: float = 1e-3,
@@ -132,6 +149,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         self.pool_length = pool_length
         self.pool_stride = pool_stride
         self.dropout = dropout
+        self.crop_length = crop_length
+        self.augment = augment
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -165,6 +184,7 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
     n_filters_time : int, default=40
         Number of temporal kernels before the spatial convolution."""
         + _ARCH_DOC
+        + _CROP_AUG_DOC
         + _TRAINING_DOC
         + """
 
@@ -185,6 +205,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         pool_length: int = 75,
         pool_stride: int = 15,
         dropout: float = 0.5,
+        crop_length: int | None = None,
+        augment=None,
         max_epochs: int = 50,
         batch_size: int = 64,
         lr: float = 1e-3,
@@ -203,6 +225,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         self.pool_length = pool_length
         self.pool_stride = pool_stride
         self.dropout = dropout
+        self.crop_length = crop_length
+        self.augment = augment
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -282,6 +306,7 @@ class ConformerEEGClassifier(BaseEEGClassifier):
     n_filters_time : int, default=40
         Number of temporal kernels before the spatial convolution (``stem="1d"`` only)."""
         + _CONFORMER_ARCH_DOC
+        + _CROP_AUG_DOC
         + """
     d_model : int, default=40
         Token dimension of the transformer.
@@ -340,6 +365,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         n_layers: int = 6,
         dim_feedforward: int = 160,
         dropout: float = 0.5,
+        crop_length: int | None = None,
+        augment=None,
         max_epochs: int = 50,
         batch_size: int = 64,
         lr: float = 1e-3,
@@ -363,6 +390,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         self.n_layers = n_layers
         self.dim_feedforward = dim_feedforward
         self.dropout = dropout
+        self.crop_length = crop_length
+        self.augment = augment
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

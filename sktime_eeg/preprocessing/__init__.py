@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from ._align import EuclideanAligner
 from ._mne_steps import BandpassFilter, ChannelPicker, EpochsToArray, Resampler, TimeCrop
+from ._running_align import RunningEuclideanAligner
 from ._standardize import ExponentialStandardizer
 
 __all__ = [
@@ -39,5 +40,6 @@ __all__ = [
     "EuclideanAligner",
     "ExponentialStandardizer",
     "Resampler",
+    "RunningEuclideanAligner",
     "TimeCrop",
 ]
