@@ -27,6 +27,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sklearn.pipeline import make_pipeline  # noqa: E402
+
 from benchmarks.local_data import load_bnci2014_004  # noqa: E402
 from sktime_eeg import (  # noqa: E402
     ConformerEEGClassifier,
@@ -40,6 +42,7 @@ from sktime_eeg.augment import (  # noqa: E402
     GaussianNoise,
     Mixup,
 )
+from sktime_eeg.preprocessing import RunningEuclideanAligner  # noqa: E402
 
 WINDOW = slice(125, 875)  # 0.5-3.5 s after the cue at 250 Hz
 MODELS = {
@@ -51,6 +54,10 @@ MODELS = {
 BASE = {"crop_length": None, "augment": None}
 CONFIGS = {
     "base": {},
+    "e100": {"max_epochs": 100},
+    "bs32": {"batch_size": 32},
+    "bs32_e100": {"batch_size": 32, "max_epochs": 100},
+    "wd": {"weight_decay": 1e-2},
     "crop375": {"crop_length": 375},
     "crop500": {"crop_length": 500},
     "crop625": {"crop_length": 625},
@@ -69,6 +76,15 @@ CONFIGS = {
     "crop500_chdrop": {"crop_length": 500, "augment": [ChannelDropout(0.1)]},
     "crop500_mixup": {"crop_length": 500, "augment": [Mixup(0.2)]},
     "aug": {"augment": [AmplitudeScale(0.8, 1.2, per_channel=True), GaussianNoise(0.1)]},
+    # "align": running Euclidean alignment per session in front of the classifier.
+    "ea": {"align": True},
+    "ea_crop500": {"align": True, "crop_length": 500},
+    "ea_aug": {
+        "align": True,
+        "augment": [AmplitudeScale(0.8, 1.2, per_channel=True), GaussianNoise(0.1)],
+    },
+    "ea_e100": {"align": True, "max_epochs": 100},
+    "ea_wd": {"align": True, "weight_decay": 1e-2},
 }
 FOLDS = [((1, 2), 3), ((1, 3), 2), ((2, 3), 1)]
 
@@ -98,13 +114,18 @@ def main() -> None:
                 if key in done:
                     continue
                 params = {**BASE, **CONFIGS[config], "random_state": 0}
+                align = params.pop("align", False)
                 if args.model == "conformer":
                     params["n_layers"] = args.conformer_layers
                 clf = MODELS[args.model](**params)
                 train = np.isin(session, train_sessions)
                 valid = session == valid_session
                 start = time.perf_counter()
-                clf.fit(X[train], y[train])
+                if align:  # sessions aligned causally; the valid session as one group
+                    clf = make_pipeline(RunningEuclideanAligner(), clf)
+                    clf.fit(X[train], y[train], runningeuclideanaligner__groups=session[train])
+                else:
+                    clf.fit(X[train], y[train])
                 fit_s = time.perf_counter() - start
                 acc = float(np.mean(clf.predict(X[valid]) == y[valid]))
                 row = dict(zip(("model", "config", "subject", "fold"), key, strict=True))
