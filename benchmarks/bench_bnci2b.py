@@ -40,6 +40,8 @@ MODELS = {
     "conv1d": "Conv1DEEGClassifier",
     "conv2d": "Conv2DEEGClassifier",
     "conformer": "ConformerEEGClassifier (2d stem)",
+    "conv2d-crop500": "Conv2DEEGClassifier(crop_length=500)",
+    "conformer-crop500": "ConformerEEGClassifier(crop_length=500)",
     "conv2d-ea": "RunningEuclideanAligner + Conv2DEEGClassifier",
     "conformer-ea": "RunningEuclideanAligner + ConformerEEGClassifier (2d stem)",
     "ts-lr-ea": "RunningEuclideanAligner + TS+LR",
@@ -70,6 +72,8 @@ def make_model(name: str):
         "conv1d": lambda: Conv1DEEGClassifier(random_state=0),
         "conv2d": lambda: Conv2DEEGClassifier(random_state=0),
         "conformer": lambda: ConformerEEGClassifier(random_state=0),
+        "conv2d-crop500": lambda: Conv2DEEGClassifier(crop_length=500, random_state=0),
+        "conformer-crop500": lambda: ConformerEEGClassifier(crop_length=500, random_state=0),
     }[base]()
     if aligned:
         model = make_pipeline(RunningEuclideanAligner(), model)
@@ -196,11 +200,14 @@ def main() -> None:
         f"{args.dataset}: train sessions {TRAIN_SESSIONS}, test sessions {TEST_SESSIONS}, "
         f"0.5-3.5 s, torch threads {args.threads}; {time.strftime('%Y-%m-%d %H:%M')}"
     )
-    for subject in args.subjects:
-        X, y, session = load_subject(args.dataset, subject)
-        for model in models:
+    data = {}
+    for model in models:  # model by model, so the fast rows are complete first
+        for subject in args.subjects:
             if (model, subject) in done:
                 continue
+            if subject not in data:
+                data[subject] = load_subject(args.dataset, subject)
+            X, y, session = data[subject]
             row = {
                 "dataset": args.dataset,
                 "model": model,
