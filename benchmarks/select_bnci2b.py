@@ -42,6 +42,7 @@ from sktime_eeg.augment import (  # noqa: E402
     GaussianNoise,
     Mixup,
 )
+from sktime_eeg.baselines import make_ts_lr  # noqa: E402
 from sktime_eeg.preprocessing import RunningEuclideanAligner  # noqa: E402
 
 WINDOW = slice(125, 875)  # 0.5-3.5 s after the cue at 250 Hz
@@ -49,6 +50,7 @@ MODELS = {
     "conv1d": Conv1DEEGClassifier,
     "conv2d": Conv2DEEGClassifier,
     "conformer": ConformerEEGClassifier,
+    "ts-lr": None,  # sktime_eeg.baselines.make_ts_lr; only the "align" option applies
 }
 # Plain parameter dicts (model defaults elsewhere); "none" resets to the pre-issue recipe.
 BASE = {"crop_length": None, "augment": None}
@@ -125,7 +127,10 @@ def main() -> None:
                 align = params.pop("align", False)
                 if args.model == "conformer":
                     params["n_layers"] = args.conformer_layers
-                clf = MODELS[args.model](**params)
+                if args.model == "ts-lr":
+                    clf = make_ts_lr()
+                else:
+                    clf = MODELS[args.model](**params)
                 train = np.isin(session, train_sessions)
                 valid = session == valid_session
                 start = time.perf_counter()
