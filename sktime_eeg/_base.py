@@ -153,7 +153,12 @@ _STANDARDIZE_CHUNK = 1 << 18
 
 
 def _shrunk_lengths(
-    n_times: int, kernel_length: int, pool_length: int, pool_stride: int, owner: str
+    n_times: int,
+    kernel_length: int,
+    pool_length: int,
+    pool_stride: int,
+    owner: str,
+    cropped: bool = False,
 ) -> tuple[int, int, int]:
     """Kernel and pooling sizes that fit ``n_times`` samples, with a warning when shrunk."""
     k = min(kernel_length, n_times)
@@ -161,7 +166,9 @@ def _shrunk_lengths(
     s = min(pool_stride, p)
     if (k, p, s) != (kernel_length, pool_length, pool_stride):
         warnings.warn(
-            f"{owner}: X has {n_times} samples per trial, fewer than kernel_length="
+            f"{owner}: "
+            + (f"crop_length={n_times}" if cropped else f"X has {n_times} samples per trial")
+            + f", fewer than kernel_length="
             f"{kernel_length} and pool_length={pool_length} span; using kernel_length={k}, "
             f"pool_length={p}, pool_stride={s}. Set them explicitly for short windows (at "
             "250 Hz the defaults assume windows of at least 0.4 s).",
@@ -430,7 +437,12 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         window = network_window(self, data.shape[2])  # trial length, or crop length
         kernel_length, pool_length, pool_stride = _shrunk_lengths(
-            window, self.kernel_length, self.pool_length, self.pool_stride, name
+            window,
+            self.kernel_length,
+            self.pool_length,
+            self.pool_stride,
+            name,
+            cropped=self.crop_length is not None,
         )
         self.kernel_length_, self.pool_length_, self.pool_stride_ = (
             kernel_length,

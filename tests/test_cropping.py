@@ -190,7 +190,7 @@ def test_crop_length_errors():
 
 def test_crop_length_shrinks_kernels_to_the_crop():
     X, y = make_easy_data(n_trials=20, n_times=100)
-    with pytest.warns(UserWarning, match="X has 40 samples per trial"):
+    with pytest.warns(UserWarning, match="crop_length=40, fewer than kernel_length=25"):
         clf = Conv2DEEGClassifier(max_epochs=1, crop_length=40, random_state=0).fit(X, y)
     assert clf.kernel_length_ + clf.pool_length_ - 1 <= 40
     assert clf.predict_proba(X).shape == (20, 2)
