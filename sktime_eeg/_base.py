@@ -25,6 +25,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
+from ._cropping import augment_transforms, check_crop_augment, network_window
 from ._input import InputRecord, channel_stats, read_eeg
 from ._validation import (
     as_python_scalar,
@@ -40,6 +41,7 @@ from ._warm_start import (
     frozen,
     warm_state,
 )
+from .nn.cropping import CropCrossEntropyLoss
 
 __all__ = ["BaseEEGClassifier", "TensorBatchIterator"]
 
@@ -74,6 +76,11 @@ class TensorBatchIterator:
     drop_singleton : bool
         When training, fold a last batch of a single trial into the previous one (batch norm
         cannot train on one value per channel).
+    augment : sequence of callables, optional
+        Applied in order to every batch, ``X, y = transform(X, y, n_classes=n_classes)``
+        (see :mod:`sktime_eeg.augment`); given to the training iterator only.
+    n_classes : int, optional
+        Number of classes, passed to the ``augment`` transforms.
     """
 
     def __init__(
@@ -82,11 +89,15 @@ class TensorBatchIterator:
         batch_size: int = 64,
         shuffle: bool = False,
         drop_singleton: bool = False,
+        augment: Any = (),
+        n_classes: int | None = None,
     ) -> None:
         self.X = dataset.X
         self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.augment = tuple(augment or ())
+        self.n_classes = n_classes
         n = len(self.X)
         starts = list(range(0, n, batch_size))
         if drop_singleton and len(starts) > 1 and n - starts[-1] == 1:
@@ -103,7 +114,10 @@ class TensorBatchIterator:
                 idx = slice(start, stop)
             else:
                 idx = order[start:stop]
-            yield self.X[idx], (None if self.y is None else self.y[idx])
+            X, y = self.X[idx], (None if self.y is None else self.y[idx])
+            for transform in self.augment:
+                X, y = transform(X, y, n_classes=self.n_classes)
+            yield X, y
 
 
 class _TrainingInterrupted(BaseException):
@@ -192,7 +206,12 @@ _STANDARDIZE_CHUNK = 1 << 18
 
 
 def _shrunk_lengths(
-    n_times: int, kernel_length: int, pool_length: int, pool_stride: int, owner: str
+    n_times: int,
+    kernel_length: int,
+    pool_length: int,
+    pool_stride: int,
+    owner: str,
+    cropped: bool = False,
 ) -> tuple[int, int, int]:
     """Kernel and pooling sizes that fit ``n_times`` samples, with a warning when shrunk."""
     k = min(kernel_length, n_times)
@@ -200,7 +219,9 @@ def _shrunk_lengths(
     s = min(pool_stride, p)
     if (k, p, s) != (kernel_length, pool_length, pool_stride):
         warnings.warn(
-            f"{owner}: X has {n_times} samples per trial, fewer than kernel_length="
+            f"{owner}: "
+            + (f"crop_length={n_times}" if cropped else f"X has {n_times} samples per trial")
+            + f", fewer than kernel_length="
             f"{kernel_length} and pool_length={pool_length} span; using kernel_length={k}, "
             f"pool_length={p}, pool_stride={s}. Set them explicitly for short windows (at "
             "250 Hz the defaults assume windows of at least 0.4 s).",
@@ -295,6 +316,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.lr_schedule!r}."
             )
         check_positive_int(self.patience, "patience", name, allow_none=True)
+        check_crop_augment(self)
         if self.patience is not None and self.validation_fraction == 0:
             raise ValueError(
                 f"{name}: early stopping (patience={self.patience}) needs a validation "
@@ -357,6 +379,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training ----------------------------------------------------------------------------
     def _make_net(self, module: nn.Module, n_classes: int, valid: Dataset | None):
+        """The skorch net; training batches pass through ``augment``; crop-aware loss."""
         optimizer, optimizer_kwargs = self._optimizer()
         callbacks = [("finite_loss", _FiniteLoss(type(self).__name__, self.lr, self.optimizer))]
         if self.lr_schedule == "cosine":
@@ -372,7 +395,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             )
         return _NeuralNetClassifier(
             module,
-            criterion=nn.CrossEntropyLoss,
+            criterion=CropCrossEntropyLoss,
             optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -381,6 +404,8 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
             iterator_train__drop_singleton=True,
+            iterator_train__augment=augment_transforms(self),
+            iterator_train__n_classes=n_classes,
             iterator_valid=TensorBatchIterator,
             callbacks=callbacks,
             classes=list(range(n_classes)),
@@ -457,9 +482,15 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             check_warm_classes(self, classes)
             check_same_architecture(self, self.net_.module_, classes.size)
         self.classes_ = classes
+        window = network_window(self, data.shape[2])  # trial length, or crop length
         kernel_length, pool_length, pool_stride = (
             _shrunk_lengths(
-                data.shape[2], self.kernel_length, self.pool_length, self.pool_stride, name
+                window,
+                self.kernel_length,
+                self.pool_length,
+                self.pool_stride,
+                name,
+                cropped=self.crop_length is not None,
             )
             if previous is None
             else (self.kernel_length_, self.pool_length_, self.pool_stride_)
@@ -508,7 +539,7 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
             else:
                 module = self._build_module(
                     data.shape[1],
-                    data.shape[2],
+                    window,
                     classes.size,
                     kernel_length,
                     pool_length,

@@ -58,6 +58,20 @@ dropout : float, default=0.5
 """
 
 # -- training -------------------------------------------------------------------------------
+docdict["crop_augment"] = """
+crop_length : int or None, default=None
+    Cropped training and prediction (Schirrmeister et al. 2017): the network is built for
+    windows of ``crop_length`` samples and trained on every crop of that length in each
+    trial (crops start every ``pool_stride`` samples; one random crop per trial and
+    batch for :class:`ConformerEEGClassifier`), each labelled with the trial's class; a
+    trial is predicted by averaging the log-probabilities of its crops. None trains and
+    predicts on whole trials. Must not exceed the samples per trial.
+augment : transform, list of transforms or None, default=None
+    Data augmentation of the training batches (:mod:`sktime_eeg.augment`: e.g.
+    ``[AmplitudeScale(), GaussianNoise(0.1)]``), applied in order to each training batch
+    of standardized EEG, drawn from the fit's seed (``random_state``); never applied to
+    the validation split or at prediction."""
+
 docdict["training"] = """
 max_epochs : int, default=50
     Passes over the training data.

@@ -26,6 +26,7 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
     %(pool_length)s
     %(pool_stride)s
     %(dropout)s
+    %(crop_augment)s
     %(training)s
     %(random_state)s
     %(device_verbose)s
@@ -59,6 +60,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         pool_length: int = 75,
         pool_stride: int = 15,
         dropout: float = 0.5,
+        crop_length: int | None = None,
+        augment=None,
         max_epochs: int = 50,
         batch_size: int = 64,
         lr: float = 1e-3,
@@ -78,6 +81,8 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
         self.pool_length = pool_length
         self.pool_stride = pool_stride
         self.dropout = dropout
+        self.crop_length = crop_length
+        self.augment = augment
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -117,6 +122,7 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
     %(pool_length)s
     %(pool_stride)s
     %(dropout)s
+    %(crop_augment)s
     %(training)s
     %(random_state)s
     %(device_verbose)s
@@ -142,6 +148,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         pool_length: int = 75,
         pool_stride: int = 15,
         dropout: float = 0.5,
+        crop_length: int | None = None,
+        augment=None,
         max_epochs: int = 50,
         batch_size: int = 64,
         lr: float = 1e-3,
@@ -162,6 +170,8 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
         self.pool_length = pool_length
         self.pool_stride = pool_stride
         self.dropout = dropout
+        self.crop_length = crop_length
+        self.augment = augment
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -229,6 +239,7 @@ class ConformerEEGClassifier(BaseEEGClassifier):
     %(pool_length_conformer)s
     %(pool_stride)s
     %(dropout_conformer)s
+    %(crop_augment)s
     d_model : int, default=40
         Token dimension of the transformer.
     n_heads : int, default=4
@@ -291,6 +302,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         n_layers: int = 6,
         dim_feedforward: int = 160,
         dropout: float = 0.5,
+        crop_length: int | None = None,
+        augment=None,
         max_epochs: int = 50,
         batch_size: int = 64,
         lr: float = 1e-3,
@@ -316,6 +329,8 @@ class ConformerEEGClassifier(BaseEEGClassifier):
         self.n_layers = n_layers
         self.dim_feedforward = dim_feedforward
         self.dropout = dropout
+        self.crop_length = crop_length
+        self.augment = augment
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

@@ -174,7 +174,8 @@ def test_get_params_lists_every_hyperparameter():
     params = clf.get_params()
     assert set(params) == {
         "stem", "n_filters_time", "n_filters", "kernel_length", "pool_length", "pool_stride",
-        "d_model", "n_heads", "n_layers", "dim_feedforward", "dropout", "max_epochs",
+        "d_model", "n_heads", "n_layers", "dim_feedforward", "dropout", "crop_length", "augment",
+        "max_epochs",
         "batch_size", "lr", "weight_decay", "optimizer", "lr_schedule", "patience",
         "validation_fraction", "random_state", "device", "verbose", "warm_start", "finetune",
     }  # fmt: skip

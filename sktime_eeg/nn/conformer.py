@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .cropping import crop_starts, mean_log_softmax, unfold_crops
 from .shallow import n_pooled_times
 from .stems import SpatioTemporalStem, TemporalSpatialStem
 from .time_layers import TimeAvgPool, TimeBatchNorm
@@ -75,7 +76,8 @@ class ConformerNet(nn.Module):
     n_classes : int
         Number of output logits.
     n_times : int
-        Samples per trial; fixes the number of tokens (and the positional embedding).
+        Samples of the window the network classifies (the trial length, or the crop length
+        for cropped decoding); fixes the number of tokens (and the positional embedding).
     pool_length, pool_stride : int, default=75, 15
         Average-pooling window and stride in samples; each pooled step is one token.
     d_model : int, default=40
@@ -140,6 +142,14 @@ class ConformerNet(nn.Module):
 
     ``forward`` takes ``(n_trials, n_channels, n_times)`` float tensors and returns
     unnormalised logits ``(n_trials, n_classes)``.
+
+    *Cropped decoding.* A trial longer than ``n_times`` is classified crop by crop (see
+    :mod:`sktime_eeg.nn.cropping`; the positional embedding is tied to the window, so the
+    crops are not shared in one pass as in :class:`~sktime_eeg.nn.ShallowNet`). Training
+    mode draws one crop per trial at a random start (any sample, from torch's global
+    generator) and returns its logits ``(n_trials, n_classes)``; eval mode classifies every
+    crop starting at a multiple of ``pool_stride`` and returns their
+    :func:`~sktime_eeg.nn.cropping.mean_log_softmax` ``(n_trials, n_classes)``.
     """
 
     def __init__(
@@ -163,6 +173,7 @@ class ConformerNet(nn.Module):
             )
         n_filters = stem.n_filters
         self.n_tokens = n_pooled_times(n_times, stem.kernel_length, pool_length, pool_stride)
+        self.n_times = n_times
         self.stem = stem
         self.bnorm = TimeBatchNorm(n_filters)
         self.activation = nn.ELU()
@@ -200,4 +211,15 @@ class ConformerNet(nn.Module):
         return self.token_mean(self.encoder(self.tokens(x)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(x))
+        n_trials, n_times = x.shape[0], x.shape[-1]
+        if n_times == self.n_times:
+            return self.classifier(self.features(x))
+        stride = self.pool.stride_samples
+        if self.training:  # one crop per trial, at a random start
+            crop_starts(n_times, self.n_times, stride)  # range check
+            starts = torch.randint(0, n_times - self.n_times + 1, (n_trials,))
+            offsets = starts.to(x.device)[:, None] + torch.arange(self.n_times, device=x.device)
+            crops = torch.gather(x, 2, offsets[:, None, :].expand(-1, x.shape[1], -1))
+            return self.classifier(self.features(crops))
+        logits = self.classifier(self.features(unfold_crops(x, self.n_times, stride)))
+        return mean_log_softmax(logits.view(n_trials, -1, logits.shape[1]).transpose(1, 2))

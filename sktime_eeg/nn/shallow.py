@@ -6,6 +6,7 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_weights
 
+from .cropping import crop_starts, mean_log_softmax
 from .stems import SpatioTemporalStem, TemporalSpatialStem
 from .time_layers import TimeAvgPool, TimeBatchNorm
 
@@ -60,7 +61,8 @@ class ShallowNet(nn.Module):
     n_classes : int
         Number of output logits.
     n_times : int
-        Samples per trial (fixes the size of the final linear layer).
+        Samples of the window the network classifies (fixes the size of the final linear
+        layer): the trial length, or the crop length for cropped decoding.
     pool_length, pool_stride : int
         Average-pooling window and stride, in samples.
     dropout : float
@@ -73,6 +75,15 @@ class ShallowNet(nn.Module):
     with the 2D stem, the batch norm is folded into the convolution (same outputs to float
     rounding, one pass less), unless a forward hook watches the stem or the batch norm or
     the attribute ``fold_batch_norm`` is set to False (then the layers run one by one).
+
+    *Cropped decoding.* A trial longer than ``n_times`` is classified crop by crop: every
+    crop of ``n_times`` samples starting at a multiple of ``pool_stride`` (see
+    :mod:`sktime_eeg.nn.cropping`), all in one dense forward pass over the trial -- the
+    pooled log band power of the whole trial is computed once and the classifier slides
+    over it, so crop ``p`` gets exactly the logits of ``x[..., p * pool_stride :
+    p * pool_stride + n_times]`` alone. Training mode then returns the crops' logits
+    ``(n_trials, n_classes, n_crops)``, eval mode their
+    :func:`~sktime_eeg.nn.cropping.mean_log_softmax` ``(n_trials, n_classes)``.
     """
 
     def __init__(
@@ -87,6 +98,7 @@ class ShallowNet(nn.Module):
         super().__init__()
         n_filters = stem.n_filters
         n_out = n_pooled_times(n_times, stem.kernel_length, pool_length, pool_stride)
+        self.n_times, self.n_pooled = n_times, n_out
         self.stem = stem
         self.bnorm = TimeBatchNorm(n_filters)
         self.pool = TimeAvgPool(pool_length, pool_stride)
@@ -129,4 +141,11 @@ class ShallowNet(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.drop(self.features(x)).flatten(1))
+        if x.shape[-1] == self.n_times:
+            return self.classifier(self.drop(self.features(x)).flatten(1))
+        n_crops = crop_starts(x.shape[-1], self.n_times, self.pool.stride_samples).numel()
+        features = self.drop(self.features(x))  # (n, F, n_pooled of the whole trial)
+        # Pooled steps [p, p + n_pooled) are those of crop p: (n, n_crops, F * n_pooled).
+        windows = features.unfold(2, self.n_pooled, 1)[:, :, :n_crops]
+        logits = self.classifier(windows.transpose(1, 2).flatten(2)).transpose(1, 2)
+        return logits if self.training else mean_log_softmax(logits)

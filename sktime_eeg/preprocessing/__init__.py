@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from ._align import EuclideanAligner
 from ._mne_steps import BandpassFilter, ChannelPicker, EpochsToArray, Resampler, TimeCrop
+from ._running_align import RunningEuclideanAligner
 from ._standardize import ExponentialStandardizer
 from ._streaming import StreamingFilter
 
@@ -48,6 +49,7 @@ __all__ = [
     "EuclideanAligner",
     "ExponentialStandardizer",
     "Resampler",
+    "RunningEuclideanAligner",
     "StreamingFilter",
     "TimeCrop",
 ]

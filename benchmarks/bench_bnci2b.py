@@ -1,0 +1,228 @@
+"""BCI Competition IV 2b, cross-session: every model of the package, per subject, in one run.
+
+The protocol a user runs: train on sessions 1-3, test on sessions 4-5, 0.5-3.5 s after the
+cue (samples 125-875 of the competition export's 4 s epochs at 250 Hz), package defaults,
+``random_state=0``. Nothing is chosen on the test sessions: no early stopping, no model
+selection, no labels; the aligned models align each test session causally (every trial with
+the trials before it, :class:`~sktime_eeg.preprocessing.RunningEuclideanAligner`).
+
+    python benchmarks/bench_bnci2b.py                      # subjects 1-6, all models
+    python benchmarks/bench_bnci2b.py --models conv2d ts-lr --subjects 1 2
+    python benchmarks/bench_bnci2b.py --dataset simulated --subjects 101 102
+
+Rows are appended to ``--out`` (JSON lines) as they finish; a rerun with the same file skips
+what it holds, so an interrupted run resumes. ``--dataset simulated`` replaces the recordings
+by simulated motor imagery with five sessions per subject (22 channels, 250 Hz; a sanity
+check for subjects that are not on disk). The braindecode row (ShallowFBCSPNet, 100 epochs,
+the full 4 s window) is run only when braindecode is importable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WINDOW = slice(125, 875)  # 0.5-3.5 s after the cue at 250 Hz
+TRAIN_SESSIONS, TEST_SESSIONS = (1, 2, 3), (4, 5)
+
+#: Row label -> description; the order of the table.
+MODELS = {
+    "ts-lr": "TS+LR (make_ts_lr)",
+    "conv1d": "Conv1DEEGClassifier",
+    "conv2d": "Conv2DEEGClassifier",
+    "conformer": "ConformerEEGClassifier (2d stem)",
+    "conv2d-crop500": "Conv2DEEGClassifier(crop_length=500)",
+    "conformer-crop500": "ConformerEEGClassifier(crop_length=500)",
+    "conv2d-ea": "RunningEuclideanAligner + Conv2DEEGClassifier",
+    "conformer-ea": "RunningEuclideanAligner + ConformerEEGClassifier (2d stem)",
+    "ts-lr-ea": "RunningEuclideanAligner + TS+LR",
+    "braindecode": "braindecode ShallowFBCSPNet, 100 epochs, full 4 s window",
+}
+
+
+def braindecode_available() -> bool:
+    try:
+        import braindecode  # noqa: F401
+    except Exception:  # ImportError, or torchaudio failing to load beside this torch
+        return False
+    return True
+
+
+def make_model(name: str):
+    """Unfitted model and whether it aligns sessions (then fit takes the sessions)."""
+    from sklearn.pipeline import make_pipeline
+
+    from sktime_eeg import ConformerEEGClassifier, Conv1DEEGClassifier, Conv2DEEGClassifier
+    from sktime_eeg.baselines import make_ts_lr
+    from sktime_eeg.preprocessing import RunningEuclideanAligner
+
+    aligned = name.endswith("-ea")
+    base = name[: -len("-ea")] if aligned else name
+    model = {
+        "ts-lr": lambda: make_ts_lr(),
+        "conv1d": lambda: Conv1DEEGClassifier(random_state=0),
+        "conv2d": lambda: Conv2DEEGClassifier(random_state=0),
+        "conformer": lambda: ConformerEEGClassifier(random_state=0),
+        "conv2d-crop500": lambda: Conv2DEEGClassifier(crop_length=500, random_state=0),
+        "conformer-crop500": lambda: ConformerEEGClassifier(crop_length=500, random_state=0),
+    }[base]()
+    if aligned:
+        model = make_pipeline(RunningEuclideanAligner(), model)
+    return model, aligned
+
+
+def fit_predict_braindecode(X_train, y_train, X_test):
+    """braindecode's ShallowFBCSPNet in its EEGClassifier, 100 epochs (only if installed)."""
+    import torch
+    from braindecode import EEGClassifier
+    from braindecode.models import ShallowFBCSPNet
+
+    classes, y_enc = np.unique(y_train, return_inverse=True)
+    torch.manual_seed(0)
+    clf = EEGClassifier(
+        ShallowFBCSPNet,
+        module__n_chans=X_train.shape[1],
+        module__n_outputs=classes.size,
+        module__n_times=X_train.shape[2],
+        module__final_conv_length="auto",
+        max_epochs=100,
+        batch_size=64,
+        train_split=None,
+        optimizer=torch.optim.AdamW,
+        lr=1e-3,
+        verbose=0,
+    )
+    mean = X_train.mean(axis=(0, 2), keepdims=True)
+    std = X_train.std(axis=(0, 2), keepdims=True)
+    clf.fit(((X_train - mean) / std).astype(np.float32), y_enc)
+    return classes[clf.predict(((X_test - mean) / std).astype(np.float32))]
+
+
+def load_subject(dataset: str, subject: int):
+    """(X, y, session) of all five sessions: the 3 s window for the package's models."""
+    if dataset == "bnci2014_004":
+        from benchmarks.local_data import load_bnci2014_004
+
+        X, y, session = load_bnci2014_004(subject, sessions=TRAIN_SESSIONS + TEST_SESSIONS)
+        return X, y, session
+    from sktime_eeg.evaluation import load_comparison_data
+
+    # Simulated: 4 s epochs from the cue, so the same sample window applies.
+    data = load_comparison_data(
+        "simulated",
+        subjects=[subject],
+        n_sessions=5,
+        n_trials=120,
+        sfreq=250.0,
+        window=(0.0, 4.0),
+        random_state=subject,
+    )
+    return data.X, data.y, data.session.astype(int)
+
+
+def run_one(name: str, X, y, session) -> dict:
+    train = np.isin(session, TRAIN_SESSIONS)
+    test = np.isin(session, TEST_SESSIONS)
+    start = time.perf_counter()
+    if name == "braindecode":
+        pred = fit_predict_braindecode(X[train], y[train], X[test])
+        fit_s = time.perf_counter() - start
+    else:
+        Xw = X[:, :, WINDOW]
+        model, aligned = make_model(name)
+        if aligned:
+            step = model.steps[0][0]
+            model.fit(Xw[train], y[train], **{f"{step}__groups": session[train]})
+        else:
+            model.fit(Xw[train], y[train])
+        fit_s = time.perf_counter() - start
+        # Each test session on its own, in recording order (the aligned models align each
+        # trial with the trials of its session before it).
+        pred = np.concatenate([model.predict(Xw[session == s]) for s in TEST_SESSIONS])
+    y_test = np.concatenate([y[session == s] for s in TEST_SESSIONS])
+    return {"acc": float(np.mean(pred == y_test)), "fit_s": fit_s}
+
+
+def print_table(rows: list[dict], models: list[str], subjects: list[int]) -> None:
+    by_key = {(r["model"], r["subject"]): r for r in rows}
+    head = f"{'model':48s} " + " ".join(f"{'S' + str(s):>6s}" for s in subjects)
+    print("\n" + head + f" {'mean':>6s} {'fit s':>7s}")
+    for model in models:
+        cells, accs, times = [], [], []
+        for subject in subjects:
+            row = by_key.get((model, subject))
+            cells.append(f"{100 * row['acc']:6.1f}" if row else f"{'-':>6s}")
+            if row:
+                accs.append(row["acc"])
+                times.append(row["fit_s"])
+        if not accs:
+            continue
+        mean = f"{100 * np.mean(accs):6.1f}" + ("*" if len(accs) < len(subjects) else "")
+        print(f"{MODELS[model]:48s} " + " ".join(cells) + f" {mean:>6s} {np.mean(times):7.1f}")
+    print("(accuracy %, test sessions 4-5; fit s: mean fit time per subject; * = not all subjects)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--subjects", nargs="+", type=int, default=[1, 2, 3, 4, 5, 6])
+    parser.add_argument("--dataset", choices=["bnci2014_004", "simulated"], default="bnci2014_004")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--out", type=Path, default=Path("bench_bnci2b.jsonl"))
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    models = list(args.models)
+    if "braindecode" in models and not braindecode_available():
+        print(
+            "braindecode is not importable here (not installed, or torchaudio does not load "
+            "beside this torch): its row is skipped."
+        )
+        models.remove("braindecode")
+    rows = []
+    if args.out.exists():
+        rows = [json.loads(line) for line in args.out.read_text().splitlines()]
+        rows = [r for r in rows if r.get("dataset", "bnci2014_004") == args.dataset]
+    done = {(r["model"], r["subject"]) for r in rows}
+    print(
+        f"{args.dataset}: train sessions {TRAIN_SESSIONS}, test sessions {TEST_SESSIONS}, "
+        f"0.5-3.5 s, torch threads {args.threads}; {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    data = {}
+    for model in models:  # model by model, so the fast rows are complete first
+        for subject in args.subjects:
+            if (model, subject) in done:
+                continue
+            if subject not in data:
+                data[subject] = load_subject(args.dataset, subject)
+            X, y, session = data[subject]
+            row = {
+                "dataset": args.dataset,
+                "model": model,
+                "subject": subject,
+                **run_one(model, X, y, session),
+            }
+            rows.append(row)
+            with args.out.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            print(
+                f"S{subject} {model:14s} {100 * row['acc']:5.1f} %  fit {row['fit_s']:6.1f} s",
+                flush=True,
+            )
+    print_table(rows, models, args.subjects)
+
+
+if __name__ == "__main__":
+    main()
