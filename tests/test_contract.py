@@ -29,6 +29,7 @@ from sktime_eeg.preprocessing import (
     EuclideanAligner,
     ExponentialStandardizer,
     Resampler,
+    RunningEuclideanAligner,
     TimeCrop,
 )
 
@@ -56,6 +57,7 @@ ESTIMATORS = {
     "ExponentialStandardizer": lambda: ExponentialStandardizer(init_block_size=50),
     "EuclideanAligner(data)": EuclideanAligner,
     "EuclideanAligner(fit)": lambda: EuclideanAligner(reference="fit"),
+    "RunningEuclideanAligner": RunningEuclideanAligner,
 }
 
 
