@@ -616,3 +616,16 @@ def test_stream_command_decodes_a_live_stream(tmp_path, capsys):
     time_, label, probabilities = lines[0].split("\t")
     assert label in ("a", "b") and len(probabilities.split()) == 2
     assert "decisions; latency from a window's last sample arriving to its decision: p50" in err
+
+
+@pytest.mark.parametrize("cls", [Conv1DEEGClassifier, Conv2DEEGClassifier])
+def test_onnx_parity_of_a_cropped_model(cls, tmp_path):
+    """A model trained on crops predicts by averaging its crops; the exported graph too."""
+    _need("onnxruntime")
+    X, y = make_easy_data(n_trials=40, n_channels=3, n_times=120)
+    clf = cls(
+        n_filters=4, kernel_length=9, pool_length=20, pool_stride=10, max_epochs=2,
+        crop_length=80, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    model = load_onnx(export_onnx(clf, tmp_path / "m.onnx"))
+    np.testing.assert_allclose(model.predict_proba(X), clf.predict_proba(X), atol=PARITY_ATOL)
