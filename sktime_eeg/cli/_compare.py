@@ -19,9 +19,9 @@ from ._stats import report_statistics
 
 __all__ = ["add_compare_command", "run_compare_command"]
 
-#: Defaults of ``sktime-eeg compare`` on simulated data, sized to finish in about 2 minutes on
-#: two CPU cores (see docs/user_guide_evaluation.rst for the measurement).
-SIMULATED_SUBJECTS = ("1", "2", "3", "4", "5")
+#: Defaults of ``sktime-eeg compare`` on simulated data (8 subjects), sized to finish in about 2.5
+#: minutes on two CPU cores (see docs/user_guide_evaluation.rst for the measurement).
+SIMULATED_SUBJECTS = ("1", "2", "3", "4", "5", "6", "7", "8")
 SIMULATED_N_TRIALS = 200
 SIMULATED_SNR = 2.0
 SIMULATED_SFREQ = 100.0
