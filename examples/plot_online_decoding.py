@@ -146,7 +146,9 @@ except (ImportError, RuntimeError, OSError) as exc:
 # after the player started, so the offline pass runs over exactly the samples it received.
 # Latency is from the arrival of a window's last sample to its decision.
 if report is not None:
-    data = replay.get_data()
+    # The stream's values, in the model's units (run_stream rescales a stream that declares
+    # its units: here volts to the microvolts a model fitted on Epochs reads).
+    data = replay.get_data() * report.extra["unit_scale"]
     first = int(np.flatnonzero((data == report.data[:, :1]).all(axis=0))[0])
     offline = sliding_window_predict(
         model,
