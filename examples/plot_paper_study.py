@@ -84,18 +84,6 @@ SCALES = {
         conformer_layers=2,
         real_single=True,
     ),
-    # medium: every local subject, 2 seeds, 20 epochs -- about half an hour on 2 cores
-    "medium": dict(
-        bnci_subjects=(1, 2, 3, 4, 5, 6),
-        bnci_train=(1, 2, 3),
-        bnci_test=(4, 5),
-        sim_subjects=tuple(range(1, 7)),
-        sim_trials=200,
-        seeds=(0, 1),
-        max_epochs=20,
-        conformer_layers=2,
-        real_single=True,
-    ),
     # small: checks the pipeline in a few minutes
     "small": dict(
         bnci_subjects=(1, 2, 3),
