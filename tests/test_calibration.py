@@ -369,38 +369,56 @@ def _calibrate_parser():
 
 def test_calibrate_command(tmp_path, capsys):
     parser = _calibrate_parser()
-    args = parser.parse_args(
-        [
-            "calibrate",
-            "--subjects",
-            "1",
-            "2",
-            "--n-trials",
-            "10",
-            "--n-calibration",
-            "0",
-            "4",
-            "--strategies",
-            "pooled",
-            "scratch",
-            "ts-lr-recentre",
-            "--max-epochs",
-            "1",
-            "--out",
-            str(tmp_path / "run"),
-        ]
-    )
+    argv = [
+        "calibrate",
+        "--subjects",
+        "1",
+        "2",
+        "--n-trials",
+        "10",
+        "--n-calibration",
+        "0",
+        "4",
+        "--strategies",
+        "pooled",
+        "scratch",
+        "ts-lr-recentre",
+        "--max-epochs",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+    ]
+    args = parser.parse_args(argv)
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "Mean accuracy over 2 subjects" in out
     assert "scratch k=0: skipped: training from scratch needs" in out
-    table = pd.read_csv(tmp_path / "run" / "results.csv")
-    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS]
+    assert "Paired comparison with pooled at k=4" in out
+    table = read_results(tmp_path / "run" / "results.csv")
+    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS, *FINGERPRINT_COLUMNS, "failed"]
     assert len(table) == 2 * 3 * 2
     assert set(table["test_sessions"].astype(str)) == {"2"}
     summary = pd.read_csv(tmp_path / "run" / "summary.csv", index_col=0)
     assert list(summary.columns) == ["0", "4"]
     assert (tmp_path / "run" / "calibration.png").stat().st_size > 0
+    stats = pd.read_csv(tmp_path / "run" / "stats.csv")
+    assert set(stats["model"]) == {"scratch", "ts-lr-recentre"}
+    assert (stats["baseline"] == "pooled").all() and (stats["n_calibration"] == 4).all()
+    before = (tmp_path / "run" / "results.csv").read_bytes()
+
+    # the same command again resumes: every row reused, the file unchanged
+    args = parser.parse_args(argv)
+    assert args.func(args) == 0
+    assert "12 of 12 row(s) reused" in capsys.readouterr().out
+    assert (tmp_path / "run" / "results.csv").read_bytes() == before
+
+    # other settings into the same --out: a usage error naming --out and what differs
+    args = parser.parse_args([*argv, "--max-epochs", "2"])
+    with pytest.raises(SystemExit):
+        args.func(args)
+    err = capsys.readouterr().err
+    assert f"--out {tmp_path / 'run'} holds results of another run" in err
+    assert "hyperparameter estimator__max_epochs is 1 there, 2 now" in err
 
 
 def test_calibrate_command_needs_two_subjects(capsys):
@@ -583,7 +601,8 @@ def test_default_strategies_fingerprint_stably_across_processes():
     assert here == other
     assert "0x" not in json.dumps(here)
     assert here["pooled+align+finetune"]["max_epochs"] == "30"
-    assert "max_epochs=50" in here["pooled"]["estimator"]
+    assert here["pooled"]["estimator"] == "sktime_eeg.estimators.Conv2DEEGClassifier"
+    assert here["pooled"]["estimator__max_epochs"] == "50"
     assert here["ts-lr-recentre"] == {
         "<class>": "sktime_eeg.evaluation._calibration.Recentred",
         "estimator": "None",

@@ -599,8 +599,9 @@ def _strategy_params(strategy: Any) -> dict[str, str]:
     strategy : CalibrationStrategy
         With ``get_params`` (scikit-learn style), its :func:`canonical_params`; otherwise its
         class and its public instance attributes (names not starting with ``_``), each as
-        :func:`canonical_text` gives it (estimators with all their parameters, no memory
-        addresses), so equal settings give equal texts in every process.
+        :func:`canonical_text` gives it (no memory addresses); an estimator attribute by its
+        class, and its :func:`canonical_params` as ``attribute__param``. Equal settings give
+        equal texts in every process.
 
     Returns
     -------
@@ -610,10 +611,17 @@ def _strategy_params(strategy: Any) -> dict[str, str]:
         return canonical_params(strategy)
     params = {k: v for k, v in vars(strategy).items() if not k.startswith("_")}
     cls = type(strategy)
-    return {
-        "<class>": f"{cls.__module__}.{cls.__qualname__}",
-        **{k: canonical_text(params[k]) for k in sorted(params)},
-    }
+    out = {"<class>": f"{cls.__module__}.{cls.__qualname__}"}
+    for name in sorted(params):
+        value = params[name]
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            # an estimator: its parameters one by one, so a refusal names the one that differs
+            nested = canonical_params(value)
+            out[name] = nested.pop("<class>")
+            out.update({f"{name}__{key}": text for key, text in nested.items()})
+        else:
+            out[name] = canonical_text(value)
+    return out
 
 
 def _version() -> str:
@@ -793,7 +801,7 @@ def calibration_curve(
         the protocol layout (the pool, calibration, reference and test trials by index), the
         metrics, the strategy's settings (``get_params`` of a scikit-learn-like
         strategy, else its class and public attributes, estimators with all their
-        parameters) and the package version --
+        parameters as ``name__param``) and the package version --
         equal this run's are reused, not recomputed (a target whose rows are all reused gets
         no pool fit); rows of a failed strategy (an exception, not a skip) are rerun. A file
         holding rows of another run (other data, other settings of a strategy under the same
