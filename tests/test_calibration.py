@@ -13,18 +13,24 @@ from transfer_helpers import make_subjects
 
 from sktime_eeg import Conv2DEEGClassifier
 from sktime_eeg.evaluation import (
+    FINGERPRINT_COLUMNS,
     CalibrationStrategy,
+    CannotCalibrate,
     FineTuned,
     Pooled,
     PooledAligned,
     Recentred,
+    ResumeError,
     Scratch,
     calibration_curve,
+    calibration_statistics,
     default_strategies,
+    paired_comparison,
     plot_calibration_curve,
+    read_results,
     trials_to_reach,
 )
-from sktime_eeg.evaluation._calibration import CALIBRATION_COLUMNS
+from sktime_eeg.evaluation._calibration import CALIBRATION_COLUMNS, _strategy_params
 from sktime_eeg.preprocessing import EuclideanAligner
 
 matplotlib.use("Agg")
@@ -208,7 +214,7 @@ def test_default_strategies_bookkeeping(small_data):
     table = calibration_curve(
         strategies, X, y, subjects, sessions, (0, 4, 8), targets=[0], tags={"dataset": "sim"}
     )
-    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS]
+    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS, *FINGERPRINT_COLUMNS]
     assert len(table) == 6 * 3
     t = table.set_index(["strategy", "n_calibration"])
     for name in [
@@ -363,38 +369,56 @@ def _calibrate_parser():
 
 def test_calibrate_command(tmp_path, capsys):
     parser = _calibrate_parser()
-    args = parser.parse_args(
-        [
-            "calibrate",
-            "--subjects",
-            "1",
-            "2",
-            "--n-trials",
-            "10",
-            "--n-calibration",
-            "0",
-            "4",
-            "--strategies",
-            "pooled",
-            "scratch",
-            "ts-lr-recentre",
-            "--max-epochs",
-            "1",
-            "--out",
-            str(tmp_path / "run"),
-        ]
-    )
+    argv = [
+        "calibrate",
+        "--subjects",
+        "1",
+        "2",
+        "--n-trials",
+        "10",
+        "--n-calibration",
+        "0",
+        "4",
+        "--strategies",
+        "pooled",
+        "scratch",
+        "ts-lr-recentre",
+        "--max-epochs",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+    ]
+    args = parser.parse_args(argv)
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "Mean accuracy over 2 subjects" in out
     assert "scratch k=0: skipped: training from scratch needs" in out
-    table = pd.read_csv(tmp_path / "run" / "results.csv")
-    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS]
+    assert "Paired comparison with pooled at k=4" in out
+    table = read_results(tmp_path / "run" / "results.csv")
+    assert list(table.columns) == ["dataset", *CALIBRATION_COLUMNS, *FINGERPRINT_COLUMNS, "failed"]
     assert len(table) == 2 * 3 * 2
     assert set(table["test_sessions"].astype(str)) == {"2"}
     summary = pd.read_csv(tmp_path / "run" / "summary.csv", index_col=0)
     assert list(summary.columns) == ["0", "4"]
     assert (tmp_path / "run" / "calibration.png").stat().st_size > 0
+    stats = pd.read_csv(tmp_path / "run" / "stats.csv")
+    assert set(stats["model"]) == {"scratch", "ts-lr-recentre"}
+    assert (stats["baseline"] == "pooled").all() and (stats["n_calibration"] == 4).all()
+    before = (tmp_path / "run" / "results.csv").read_bytes()
+
+    # the same command again resumes: every row reused, the file unchanged
+    args = parser.parse_args(argv)
+    assert args.func(args) == 0
+    assert "12 of 12 row(s) reused" in capsys.readouterr().out
+    assert (tmp_path / "run" / "results.csv").read_bytes() == before
+
+    # other settings into the same --out: a usage error naming --out and what differs
+    args = parser.parse_args([*argv, "--max-epochs", "2"])
+    with pytest.raises(SystemExit):
+        args.func(args)
+    err = capsys.readouterr().err
+    assert f"--out {tmp_path / 'run'} holds results of another run" in err
+    assert "hyperparameter estimator__max_epochs is 1 there, 2 now" in err
 
 
 def test_calibrate_command_needs_two_subjects(capsys):
@@ -403,3 +427,218 @@ def test_calibrate_command_needs_two_subjects(capsys):
     with pytest.raises(SystemExit):
         args.func(args)
     assert "calibration needs at least two subjects" in capsys.readouterr().err
+
+
+# -- the results store: resume, refusal, torn rows, statistics ----------------------------------
+class CountingStrategy(CalibrationStrategy):
+    """Nearest class mean of the pool plus the calibration trials, shifted by ``scale``;
+    counts its calls (private attributes are not part of the fingerprint)."""
+
+    def __init__(self, scale=1.0):
+        self.scale = scale
+        self._calls = {"pool": 0, "target": 0}
+
+    def fit_pool(self, X, y, subjects):
+        self._calls["pool"] += 1
+        return X.mean(axis=(1, 2)), y
+
+    def fit_target(self, pooled, X_calibration, y_calibration, X_reference, target):
+        self._calls["target"] += 1
+        if len(y_calibration) == 0:
+            raise CannotCalibrate("no calibration trials")
+        values = np.concatenate([pooled[0], X_calibration.mean(axis=(1, 2))])
+        labels = np.concatenate([pooled[1], y_calibration])
+        means = {c: values[labels == c].mean() * self.scale for c in np.unique(labels)}
+
+        class Model:
+            def predict(self, X):
+                v = X.mean(axis=(1, 2))
+                return np.array([min(means, key=lambda c: abs(means[c] - x)) for x in v])
+
+        return Model()
+
+
+def _store_data(seed=0):
+    n_subjects, n_sessions, n_trials = 3, 2, 10
+    n = n_subjects * n_sessions * n_trials
+    rng = np.random.default_rng(seed)
+    y = np.tile(np.repeat(["a", "b"], n_trials // 2), n_subjects * n_sessions)
+    rng.shuffle(y)
+    X = rng.standard_normal((n, 2, 8)) + (y == "b")[:, None, None] * 0.3
+    subjects = np.repeat(np.arange(1, n_subjects + 1), n_sessions * n_trials)
+    sessions = np.tile(np.repeat([1, 2], n_trials), n_subjects)
+    return X, y, subjects, sessions
+
+
+def _calls(strategies):
+    return {name: dict(s._calls) for name, s in strategies.items()}
+
+
+def test_out_resumes_rows_exactly_and_skips_their_work(tmp_path):
+    X, y, subjects, sessions = _store_data()
+    path = tmp_path / "calibration.csv"
+    ks = (0, 2, 4)
+
+    def run(ks=ks, **kwargs):
+        strategies = {"near": CountingStrategy(), "near2": CountingStrategy(scale=1.5)}
+        table = calibration_curve(
+            strategies, X, y, subjects, sessions, ks, out=path, tags={"dataset": "d"}, **kwargs
+        )
+        return table, _calls(strategies)
+
+    first, calls = run()
+    assert calls["near"] == {"pool": 3, "target": 9}
+    assert list(first.columns) == ["dataset", *CALIBRATION_COLUMNS, *FINGERPRINT_COLUMNS]
+    assert (
+        first.loc[first["n_calibration"] == 0, "error"].tolist()
+        == ["skipped: no calibration trials"] * 6
+    )
+    assert first["accuracy"].notna().sum() == 12
+    on_disk = read_results(path)
+    assert len(on_disk) == 18 and (on_disk["failed"].isna()).all()
+    pd.testing.assert_frame_equal(
+        on_disk[first.columns].drop(columns=["calibration_session", "test_sessions"]),
+        first.drop(columns=["calibration_session", "test_sessions"]),
+        check_exact=True,
+        check_dtype=False,
+    )
+
+    # the same run again: every row reused bitwise (timings too), no fit at all
+    again, calls = run()
+    assert calls["near"] == {"pool": 0, "target": 0}
+    assert calls["near2"] == {"pool": 0, "target": 0}
+    pd.testing.assert_frame_equal(again, first, check_exact=True)
+    assert len(read_results(path)) == 18
+
+    # another k is added: only its rows are computed (the pool is fitted again for them)
+    more, calls = run(ks=(0, 2, 4, 6))
+    assert calls["near"] == {"pool": 3, "target": 3}
+    assert len(more) == 24 and len(read_results(path)) == 24
+    pd.testing.assert_frame_equal(
+        more[more["n_calibration"] < 6].reset_index(drop=True), first, check_exact=True
+    )
+
+
+def test_out_refuses_another_run_naming_what_differs(tmp_path):
+    X, y, subjects, sessions = _store_data()
+    path = tmp_path / "calibration.csv"
+    calibration_curve({"near": CountingStrategy()}, X, y, subjects, sessions, (2, 4), out=path)
+    before = path.read_bytes()
+    cases = [
+        (dict(strategies={"near": CountingStrategy(scale=2.0)}), "hyperparameter scale is 1.0 "),
+        (dict(X=X + 1e-9), r"the data differ \(X, y, subjects or sessions\)"),
+        (dict(sessions=3 - sessions), r"the data differ"),
+        (dict(reference="session"), r"the protocol differs .*reference="),
+    ]
+    for change, match in cases:
+        args = dict(
+            strategies={"near": CountingStrategy()}, X=X, y=y, subjects=subjects, sessions=sessions
+        )
+        args.update(change)
+        strategies = args.pop("strategies")
+        with pytest.raises(ResumeError, match=match) as info:
+            calibration_curve(strategies, n_calibration=(2, 4), out=path, **args)
+        assert info.value.differences
+        assert all("folds" not in d for d in info.value.differences)
+        assert strategies["near"]._calls == {"pool": 0, "target": 0}  # refused before any fit
+        assert path.read_bytes() == before
+
+
+def test_out_redoes_a_torn_last_row_and_failed_rows(tmp_path):
+    X, y, subjects, sessions = _store_data()
+    path = tmp_path / "calibration.csv"
+
+    class Flaky(CountingStrategy):
+        broken = True
+
+        def fit_target(self, *args):
+            if Flaky.broken:
+                raise RuntimeError("flaky")
+            return super().fit_target(*args)
+
+    def run():
+        strategies = {"near": CountingStrategy(), "flaky": Flaky()}
+        table = calibration_curve(strategies, X, y, subjects, sessions, (2, 4), out=path)
+        return table, _calls(strategies)
+
+    with pytest.warns(RuntimeWarning, match="strategy 'flaky' failed"):
+        first, _ = run()
+    assert first.loc[first["strategy"] == "flaky", "error"].eq("RuntimeError: flaky").all()
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-7])  # the last row (flaky, subject 3, k=4) cut short
+    Flaky.broken = False
+    second, calls = run()
+    assert calls["near"] == {"pool": 0, "target": 0}
+    assert calls["flaky"] == {"pool": 3, "target": 6}  # failed rows (and the torn one) redone
+    assert second["error"].isna().all()
+    near = second["strategy"] == "near"
+    pd.testing.assert_frame_equal(second[near], first[near], check_exact=True)
+    on_disk = read_results(path)
+    assert len(on_disk) == 12 and on_disk["error"].isna().all()
+    key = ["subject", "strategy", "n_calibration"]
+    on_disk = on_disk.sort_values(key).reset_index(drop=True)
+    ordered = second.sort_values(key).reset_index(drop=True)
+    assert on_disk["accuracy"].tolist() == ordered["accuracy"].tolist()
+    assert on_disk["fingerprint"].tolist() == ordered["fingerprint"].tolist()
+
+
+def test_default_strategies_fingerprint_stably_across_processes():
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from sktime_eeg.evaluation import default_strategies; "
+        "from sktime_eeg.evaluation._calibration import _strategy_params; "
+        "print(json.dumps({n: _strategy_params(s) for n, s in default_strategies().items()}))"
+    )
+    other = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    here = {n: _strategy_params(s) for n, s in default_strategies().items()}
+    assert here == other
+    assert "0x" not in json.dumps(here)
+    assert here["pooled+align+finetune"]["max_epochs"] == "30"
+    assert here["pooled"]["estimator"] == "sktime_eeg.estimators.Conv2DEEGClassifier"
+    assert here["pooled"]["estimator__max_epochs"] == "50"
+    assert here["ts-lr-recentre"] == {
+        "<class>": "sktime_eeg.evaluation._calibration.Recentred",
+        "estimator": "None",
+    }
+
+
+def test_calibration_statistics_is_paired_comparison_at_one_k():
+    rng = np.random.default_rng(0)
+    rows = []
+    for subject in range(1, 7):
+        for k in (0, 10):
+            for name, gain in [("pooled", 0.0), ("tuned", 0.05), ("scratch", -0.1)]:
+                skipped = k == 0 and name != "pooled"
+                rows.append(
+                    dict(
+                        dataset="d",
+                        strategy=name,
+                        subject=subject,
+                        n_calibration=k,
+                        accuracy=np.nan if skipped else 0.6 + gain + rng.normal(0, 0.02),
+                        fit_seconds=1.0,
+                        predict_ms_per_trial=0.1,
+                        error="skipped: no trials" if skipped else None,
+                    )
+                )
+    table = pd.DataFrame(rows)
+    stats = calibration_statistics(table, n_permutations=99, n_bootstrap=99)
+    assert stats["n_calibration"].eq(10).all()
+    at_k = table[table["n_calibration"] == 10].rename(columns={"strategy": "model"})
+    expected = paired_comparison(
+        at_k, baseline="pooled", models=["tuned", "scratch"], n_permutations=99, n_bootstrap=99
+    )
+    pd.testing.assert_frame_equal(stats.drop(columns="n_calibration"), expected)
+    assert set(stats["model"]) == {"tuned", "scratch"}
+    # at k=0 only pooled has scores: the skipped rows are left out, without a warning
+    with pytest.raises(ValueError, match=r"n_calibration=5 is not in the table \(its k: \[0, 10\]"):
+        calibration_statistics(table, n_calibration=5)
+    with pytest.raises(ValueError, match="baseline 'tuned' has no scores at k=0"):
+        calibration_statistics(table, n_calibration=0, baseline="tuned")

@@ -2,10 +2,13 @@
 
 Runs :func:`sktime_eeg.evaluation.calibration_curve` (leave one subject out; the target's
 first ``k`` trials of its first session calibrate, its later sessions test) on simulated or
-real EEG, prints a table (mean accuracy over subjects per strategy and ``k``) and writes
-``results.csv``, ``summary.csv`` and ``calibration.png``. :func:`add_calibrate_command`
-registers it with the ``sktime-eeg`` parser, :func:`run_calibrate_command` runs it; the work
-is done by :mod:`sktime_eeg.evaluation`, this module only parses arguments and writes files.
+real EEG, prints a table (mean accuracy over subjects per strategy and ``k``) and the paired
+statistics of every strategy against ``pooled`` at the largest ``k``, and writes
+``results.csv`` (through the results store: rerunning with the same ``--out`` resumes, a run
+with other settings is refused), ``summary.csv``, ``stats.csv`` and ``calibration.png``.
+:func:`add_calibrate_command` registers it with the ``sktime-eeg`` parser,
+:func:`run_calibrate_command` runs it; the work is done by :mod:`sktime_eeg.evaluation`, this
+module only parses arguments and writes files.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Leave one subject out: train on the other subjects, calibrate on the first k "
             "trials of\nthe target's first session, test on its later sessions. Print mean "
-            "accuracy per\nstrategy and k, and write results.csv, summary.csv and "
-            "calibration.png to --out.\n\ndatasets:\n"
+            "accuracy per\nstrategy and k and paired statistics against pooled at the largest k, "
+            "and write\nresults.csv, summary.csv, stats.csv and calibration.png to --out (rerun "
+            "with the\nsame --out to resume).\n\ndatasets:\n"
             + "".join(f"  {name:<14}{text}\n" for name, text in DATASETS.items())
             + "\nstrategies:\n  "
             + "\n  ".join(names)
@@ -146,7 +150,8 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
     command.add_argument(
         "--out",
         type=Path,
-        help="output folder (default: a new sktime-eeg-calibrate-<date>-<time> folder here)",
+        help="output folder (default: a new sktime-eeg-calibrate-<date>-<time> folder here); "
+        "an existing one of the same run is resumed",
     )
     command.set_defaults(command_parser=command, func=run_calibrate_command)
     return command
@@ -162,6 +167,33 @@ def _summary_table(results):
         index=list(dict.fromkeys(results["strategy"])),
         columns=sorted(results["n_calibration"].unique()),
     )
+
+
+def _report_statistics(results, out: Path) -> bool:
+    """Print the paired comparisons against ``pooled`` at the largest k; write ``stats.csv``.
+
+    Returns whether ``stats.csv`` was written (not when there is nothing to pair, e.g.
+    ``pooled`` was not run; the reason is printed).
+    """
+    import warnings
+
+    from ..evaluation import calibration_statistics, format_comparisons
+
+    k = int(results["n_calibration"].max())
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            stats = calibration_statistics(results, n_calibration=k, baseline="pooled")
+    except ValueError as exc:
+        print(f"\nNo paired statistics: {exc}")
+        return False
+    stats.to_csv(out / "stats.csv", index=False)
+    print(f"\nPaired comparison with pooled at k={k} (per target subject):")
+    for sentence in format_comparisons(stats):
+        print(f"  {sentence}")
+    for warning in caught:
+        print(f"  note: {warning.message}")
+    return True
 
 
 def run_calibrate_command(args: argparse.Namespace) -> int:
@@ -183,6 +215,7 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
     from matplotlib.figure import Figure
 
     from ..evaluation import (
+        ResumeError,
         calibration_curve,
         default_strategies,
         load_comparison_data,
@@ -241,8 +274,8 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
         cnn=cnn, finetune_epochs=args.finetune_epochs, random_state=args.seed
     )
     strategies = {name: strategies[name] for name in args.strategies}
-    out.mkdir(parents=True, exist_ok=True)
     print(f"  strategies {', '.join(strategies)}; writing to {out}", flush=True)
+    results_path = out / "results.csv"
     try:
         results = calibration_curve(
             strategies,
@@ -253,15 +286,33 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
             sorted(set(args.n_calibration)),
             reference=args.reference,
             tags={"dataset": args.dataset},
+            out=results_path,
             n_jobs=args.n_jobs,
             verbose=True,
         )
     except KeyboardInterrupt:
-        print("\nInterrupted; nothing written.", file=sys.stderr, flush=True)
+        finished = (
+            f"Finished rows are in {results_path}"
+            if results_path.exists()
+            else "No row had finished"
+        )
+        print(
+            f"\nInterrupted. {finished}; rerun with --out {out} to resume.",
+            file=sys.stderr,
+            flush=True,
+        )
         return 130
+    except ResumeError as exc:
+        parser.error(
+            f"--out {out} holds results of another run ({'; '.join(exc.differences)}); pass "
+            f"another --out, or delete {exc.path} to start afresh"
+        )
+    except OSError as exc:
+        parser.error(f"cannot write to --out {out}: {exc}")
     except ValueError as exc:
+        if str(results_path) in str(exc):  # a results file of another kind
+            parser.error(f"--out {out} cannot be resumed: {exc} (or pass another --out)")
         parser.error(str(exc))
-    results.to_csv(out / "results.csv", index=False)
     summary = _summary_table(results)
     summary.to_csv(out / "summary.csv")
     print(f"\nMean accuracy over {results['subject'].nunique()} subjects (columns: k trials):")
@@ -271,12 +322,13 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
         print("\nNot run (NaN in results.csv, reason in its 'error' column):")
         for row in skipped.itertuples():
             print(f"  {row.strategy} k={row.n_calibration}: {row.error}")
+    written = [results_path, out / "summary.csv"]
+    if _report_statistics(results, out):
+        written.append(out / "stats.csv")
     figure = Figure(figsize=(7, 4.5), layout="constrained")
     ax = plot_calibration_curve(results, ax=figure.subplots())
     ax.axhline(1.0 / len(set(data.y)), color="grey", linewidth=0.8, linestyle=":")
     figure.savefig(out / "calibration.png", dpi=120)
-    print(
-        f"\nWrote {out / 'results.csv'}, {out / 'summary.csv'}, {out / 'calibration.png'} "
-        f"({time.perf_counter() - started:.0f} s)."
-    )
+    written.append(out / "calibration.png")
+    print(f"\nWrote {', '.join(map(str, written))} ({time.perf_counter() - started:.0f} s).")
     return 0

@@ -11,7 +11,10 @@ model that does not depend on ``k`` is trained once per target and reused.
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import math
+import os
 import time
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -23,6 +26,8 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score
 
 from .._validation import check_eeg_data, check_eeg_labels, check_groups
+from ._fingerprint import canonical_params, canonical_text, fingerprint, fingerprint_data
+from ._store import FINGERPRINT_COLUMNS, ResultsStore, ResumeError
 
 __all__ = [
     "CALIBRATION_COLUMNS",
@@ -35,6 +40,7 @@ __all__ = [
     "Recentred",
     "Scratch",
     "calibration_curve",
+    "calibration_statistics",
     "default_strategies",
     "plot_calibration_curve",
     "trials_to_reach",
@@ -474,7 +480,11 @@ def _calibrate_target(
     test_sessions: Any,
     pool_sessions: Any,
     verbose: bool,
+    done: frozenset = frozenset(),
+    on_row: Any = None,
 ) -> list[dict[str, Any]]:
+    """The rows of one target subject, but those whose (strategy, k) is in ``done``; each
+    row is passed to ``on_row`` (when given) as soon as it is complete."""
     pool_idx, cal_idx, test_idx, cal, tests = _plan(
         subjects, sessions, target, calibration_session, test_sessions, pool_sessions
     )
@@ -489,7 +499,17 @@ def _calibrate_target(
     )
     pooled_cache: dict[Hashable, tuple[Any, float, str | None]] = {}
     rows = []
+
+    def finish(row: dict[str, Any]) -> None:
+        _report(row, verbose)
+        if on_row is not None:
+            on_row(row)
+        rows.append(row)
+
     for name, strategy in strategies.items():
+        todo = [k for k in ks if (name, k) not in done]
+        if not todo:  # every row of this strategy is reused: no pool fit
+            continue
         key = strategy.pool_key()
         cache_key = ("strategy", name) if key is None else ("key", key)
         if cache_key not in pooled_cache:
@@ -506,18 +526,19 @@ def _calibrate_target(
                 )
             pooled_cache[cache_key] = (pooled, time.perf_counter() - start, error)
         pooled, pretrain_seconds, pool_error = pooled_cache[cache_key]
-        for k in ks:
+        for k in todo:
             row = _row(strategy=name, n_calibration=k, pretrain_seconds=pretrain_seconds, **common)
             if pool_error is not None:
                 row["error"] = f"pool fit failed: {pool_error}"
-                rows.append(_report(row, verbose))
+                row["_failed"] = True
+                finish(row)
                 continue
             if k > cal_idx.size:
                 row["error"] = (
                     f"skipped: k={k} exceeds the {cal_idx.size} trials of the calibration "
                     f"session {cal!r}"
                 )
-                rows.append(_report(row, verbose))
+                finish(row)
                 continue
             k_idx = cal_idx[:k]
             ref_idx = k_idx if reference == "calibration" else cal_idx
@@ -546,14 +567,145 @@ def _calibrate_target(
                 row["error"] = f"skipped: {exc}"
             except Exception as exc:
                 row["error"] = _error_text(exc)
+                row["_failed"] = True
                 warnings.warn(
                     f"calibration_curve: strategy {name!r} failed for subject {target!r} at "
                     f"k={k}: {row['error']}",
                     RuntimeWarning,
                     stacklevel=3,
                 )
-            rows.append(_report(row, verbose))
+            finish(row)
     return rows
+
+
+# -- fingerprints and the results store -----------------------------------------------------
+#: Column of the result file (not of the returned table) that is "1" for a row whose strategy
+#: failed (an exception, rerun on resume); "" for results and skipped rows (kept on resume).
+_FAILED_COLUMN = "failed"
+_WHAT = {
+    "the data differ (X, y or groups)": "the data differ (X, y, subjects or sessions)",
+    "the folds differ (another cv, number of splits or random_state)": (
+        "the protocol differs (other calibration, reference, test or pool trials: "
+        "reference=, calibration_session=, test_sessions= or pool_sessions=)"
+    ),
+}
+
+
+def _strategy_params(strategy: Any) -> dict[str, str]:
+    """The settings of a calibration strategy as canonical texts (what its rows are keyed by).
+
+    Parameters
+    ----------
+    strategy : CalibrationStrategy
+        With ``get_params`` (scikit-learn style), its :func:`canonical_params`; otherwise its
+        class and its public instance attributes (names not starting with ``_``), each as
+        :func:`canonical_text` gives it (no memory addresses); an estimator attribute by its
+        class, and its :func:`canonical_params` as ``attribute__param``. Equal settings give
+        equal texts in every process.
+
+    Returns
+    -------
+    dict of {str: str}
+    """
+    if hasattr(strategy, "get_params"):
+        return canonical_params(strategy)
+    params = {k: v for k, v in vars(strategy).items() if not k.startswith("_")}
+    cls = type(strategy)
+    out = {"<class>": f"{cls.__module__}.{cls.__qualname__}"}
+    for name in sorted(params):
+        value = params[name]
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            # an estimator: its parameters one by one, so a refusal names the one that differs
+            nested = canonical_params(value)
+            out[name] = nested.pop("<class>")
+            out.update({f"{name}__{key}": text for key, text in nested.items()})
+        else:
+            out[name] = canonical_text(value)
+    return out
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _stamps(
+    strategies: Mapping[str, CalibrationStrategy],
+    data: np.ndarray,
+    y: np.ndarray,
+    subjects: np.ndarray,
+    sessions: np.ndarray,
+    plans: Mapping[Any, tuple],
+    ks: list[int],
+    reference: str,
+) -> dict[tuple[Any, str, int], dict[str, str]]:
+    """The fingerprint columns of every (target, strategy, k) row."""
+    from ._fingerprint import fingerprint_folds
+
+    data_fp = fingerprint(fingerprint_data(data, y, subjects), fingerprint_data(sessions))
+    scoring = ",".join(_SCORES)
+    version = _version()
+    params = {
+        name: json.dumps(_strategy_params(s), sort_keys=True, separators=(",", ":"))
+        for name, s in strategies.items()
+    }
+    out = {}
+    for target, (pool_idx, cal_idx, test_idx, _, _) in plans.items():
+        for k in ks:
+            k_idx = cal_idx[:k]
+            ref_idx = k_idx if reference == "calibration" else cal_idx
+            # The layout: pool, calibration, reference and test trials, by index.
+            layout = fingerprint_folds([(pool_idx, k_idx), (ref_idx, test_idx)])
+            for name in strategies:
+                stamp = {
+                    "data_fingerprint": data_fp,
+                    "folds_fingerprint": layout,
+                    "scoring": scoring,
+                    "params": params[name],
+                    "version": version,
+                }
+                stamp["fingerprint"] = fingerprint(name, str(target), str(k), *stamp.values())
+                out[target, name, k] = stamp
+    return out
+
+
+def _open_store(
+    out: str | os.PathLike, tags: Mapping[str, Any], expected: list[dict[str, Any]]
+) -> tuple[ResultsStore, pd.DataFrame]:
+    """Open ``out`` (checked writable, torn last row cut) and return its reusable rows."""
+    columns = [*tags, *CALIBRATION_COLUMNS, *FINGERPRINT_COLUMNS, _FAILED_COLUMN]
+    store = ResultsStore(
+        out,
+        columns,
+        group=list(tags),
+        task=("subject", "strategy", "n_calibration"),
+        shared=("data_fingerprint", "scoring", "version"),
+        error=_FAILED_COLUMN,
+    )
+    store.open()
+    try:
+        previous = store.resume(expected)
+    except ResumeError as exc:
+        differences = [_WHAT.get(d, d) for d in exc.differences]
+        message = str(exc)
+        for before, after in _WHAT.items():
+            message = message.replace(before, after)
+        exc.differences = differences
+        exc.args = (message,)
+        raise
+    return store, previous
+
+
+def _reused_row(record: Mapping[str, Any], common: Mapping[str, Any]) -> dict[str, Any]:
+    """A row read back from the file, with this run's labels for subject and sessions."""
+    row = _row(**common)
+    for column in ("n_reference", *_SCORES, "fit_seconds", "pretrain_seconds"):
+        row[column] = record[column]
+    row["adapt_seconds"] = record["adapt_seconds"]
+    row["predict_ms_per_trial"] = record["predict_ms_per_trial"]
+    row["error"] = None if pd.isna(record["error"]) else str(record["error"])
+    return row
 
 
 def _error_text(exc: BaseException) -> str:
@@ -592,6 +744,7 @@ def calibration_curve(
     test_sessions: Iterable[Any] | None = None,
     pool_sessions: Iterable[Any] | None = None,
     tags: Mapping[str, Any] | None = None,
+    out: str | os.PathLike | None = None,
     n_jobs: int | None = 1,
     verbose: bool = False,
 ) -> pd.DataFrame:
@@ -640,8 +793,24 @@ def calibration_curve(
         Sessions of the pool subjects to train on; None for all.
     tags : dict or None, default=None
         Constant columns put first in every row (e.g. ``{"dataset": "bnci2014_004"}``).
+    out : str, path-like or None, default=None
+        A result file (CSV) written through :class:`ResultsStore`, as :func:`compare`'s
+        ``out=``: checked writable before the first fit, each row appended (and synced) as
+        soon as it exists, a row cut short by a crash dropped. Rows of the file whose
+        (tags, subject, strategy, k) and fingerprints -- the data (X, y, subjects, sessions),
+        the protocol layout (the pool, calibration, reference and test trials by index), the
+        metrics, the strategy's settings (``get_params`` of a scikit-learn-like
+        strategy, else its class and public attributes, estimators with all their
+        parameters as ``name__param``) and the package version --
+        equal this run's are reused, not recomputed (a target whose rows are all reused gets
+        no pool fit); rows of a failed strategy (an exception, not a skip) are rerun. A file
+        holding rows of another run (other data, other settings of a strategy under the same
+        name, ...) is refused with :class:`ResumeError` naming what differs. Besides the
+        table's columns the file has a ``failed`` column ("1" for a failed row). Other
+        ``n_calibration`` values or strategies may be added to a file.
     n_jobs : int or None, default=1
-        Target subjects run in parallel by joblib (processes).
+        Target subjects run in parallel by joblib (processes); with ``out``, a target's rows
+        are appended when the target is done.
     verbose : bool, default=False
         Print one line per row as it is computed.
 
@@ -659,8 +828,16 @@ def calibration_curve(
         ``error``: None, or why the row has NaN scores -- ``"skipped: ..."`` when the
         strategy cannot run with these data (e.g. scratch at k=0, a single class among the k
         trials, k beyond the calibration session), else the exception of a failure (also
-        warned). Such rows are kept, never dropped. The column names match
-        :func:`compare`'s where they mean the same.
+        warned). Such rows are kept, never dropped. Then the :data:`FINGERPRINT_COLUMNS`
+        (``folds_fingerprint`` is the protocol layout of the row's target and k, ``params``
+        the strategy's settings as canonical JSON). The column names match :func:`compare`'s
+        where they mean the same. Rows are in the order targets, strategies, k, resumed or
+        not; resumed rows hold the numbers of the file exactly.
+
+    Raises
+    ------
+    ResumeError
+        ``out`` holds rows of another run.
 
     Examples
     --------
@@ -694,13 +871,43 @@ def calibration_curve(
     clash = set(tags) & set(CALIBRATION_COLUMNS)
     if clash:
         raise ValueError(f"tags {sorted(clash)} clash with result columns; rename them.")
-    args = (
-        strategies,
-        data,
-        y,
-        subjects,
-        sessions,
-    )
+    plans = {
+        t: _plan(subjects, sessions, t, calibration_session, test_sessions, pool_sessions)
+        for t in targets
+    }  # every protocol error is raised here, before any fit
+    stamps = _stamps(strategies, data, y, subjects, sessions, plans, ks, reference)
+    store, reused = None, {}
+    if out is not None:
+        expected = [
+            {**tags, "subject": t, "strategy": name, "n_calibration": k, **stamps[t, name, k]}
+            for t in targets
+            for name in strategies
+            for k in ks
+        ]
+        store, previous = _open_store(out, tags, expected)
+        reused = {r["fingerprint"]: r for r in previous.to_dict("records")}
+        if verbose and reused:
+            print(
+                f"[calibrate] {len(reused)} of {len(expected)} row(s) reused from {out} (their "
+                "fingerprints match this run)",
+                flush=True,
+            )
+    done = {
+        t: frozenset(
+            (name, k)
+            for name in strategies
+            for k in ks
+            if stamps[t, name, k]["fingerprint"] in reused
+        )
+        for t in targets
+    }
+
+    def save(target: Any, row: dict[str, Any]) -> None:
+        if store is not None:
+            stamp = stamps[target, row["strategy"], row["n_calibration"]]
+            failed = "1" if row.get("_failed") else ""
+            store.append({**tags, **row, **stamp, _FAILED_COLUMN: failed})
+
     kwargs = dict(
         ks=ks,
         reference=reference,
@@ -709,22 +916,130 @@ def calibration_curve(
         pool_sessions=None if pool_sessions is None else list(pool_sessions),
         verbose=verbose,
     )
-    if n_jobs in (None, 1) or len(targets) == 1:
-        per_target = [_calibrate_target(*args, target=t, **kwargs) for t in targets]
+    args = (strategies, data, y, subjects, sessions)
+    todo = [t for t in targets if len(done[t]) < len(strategies) * len(ks)]
+    new: dict[Any, list[dict[str, Any]]] = {}
+    if n_jobs in (None, 1) or len(todo) <= 1:
+        for t in todo:
+            new[t] = _calibrate_target(
+                *args, target=t, done=done[t], on_row=functools.partial(save, t), **kwargs
+            )
     else:
         from joblib import Parallel, delayed
 
-        per_target = Parallel(n_jobs=n_jobs)(
-            delayed(_calibrate_target)(*args, target=t, **kwargs) for t in targets
+        # Rows are appended in this process, one target's rows as soon as they come back.
+        chunks = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_calibrate_target)(*args, target=t, done=done[t], **kwargs) for t in todo
         )
-    rows = [{**tags, **row} for chunk in per_target for row in chunk]
-    table = pd.DataFrame(rows, columns=[*tags, *CALIBRATION_COLUMNS])
+        for t, chunk in zip(todo, chunks, strict=True):
+            for row in chunk:
+                save(t, row)
+            new[t] = chunk
+    rows = []
+    for t in targets:
+        computed = {(r["strategy"], r["n_calibration"]): r for r in new.get(t, [])}
+        _, cal_idx, test_idx, cal, tests = plans[t]
+        for name in strategies:
+            for k in ks:
+                stamp = stamps[t, name, k]
+                if (name, k) in computed:
+                    row = computed[name, k]
+                else:
+                    common = dict(
+                        strategy=name,
+                        subject=_label(t),
+                        n_calibration=k,
+                        calibration_session=cal,
+                        test_sessions=" ".join(map(str, tests)),
+                        n_pool=plans[t][0].size,
+                        n_test=test_idx.size,
+                    )
+                    row = _reused_row(reused[stamp["fingerprint"]], common)
+                rows.append({**tags, **row, **stamp})
+    table = pd.DataFrame(rows, columns=[*tags, *CALIBRATION_COLUMNS, *FINGERPRINT_COLUMNS])
     for column in [*_SCORES, "fit_seconds", "pretrain_seconds", "adapt_seconds"]:
         table[column] = table[column].astype(float)
     table["predict_ms_per_trial"] = table["predict_ms_per_trial"].astype(float)
     table["n_reference"] = table["n_reference"].astype(float)
     table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
     return table
+
+
+def calibration_statistics(
+    results: pd.DataFrame,
+    *,
+    n_calibration: int | None = None,
+    baseline: str = "pooled",
+    strategies: Sequence[str] | None = None,
+    metric: str | Sequence[str] = "accuracy",
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Paired statistics of the strategies at one ``k``, by :func:`paired_comparison`.
+
+    Takes the rows of :func:`calibration_curve`'s table (or of its ``out`` file, read by
+    :func:`read_results`) with ``n_calibration == k``, leaves out the skipped rows (a strategy
+    that cannot run at this ``k``; their scores are NaN by design), names the ``strategy``
+    column ``model`` and compares every strategy with ``baseline``, paired by target subject
+    (and per ``dataset`` tag, when the table has one). The statistics are
+    :func:`paired_comparison`'s, unchanged; failed rows (an exception) are left out by it with
+    a warning.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The calibration table.
+    n_calibration : int or None, default=None
+        The ``k`` to compare at; None for the largest in the table.
+    baseline : str, default="pooled"
+        The strategy every other one is compared with.
+    strategies : sequence of str or None, default=None
+        The strategies to compare with ``baseline``; None for all that have scores at ``k``.
+    metric : str or sequence of str, default="accuracy"
+        Score column(s).
+    **kwargs
+        Passed to :func:`paired_comparison` (``margin``, ``times``, ``n_permutations``,
+        ``random_state``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`paired_comparison`'s table (``model`` holds the strategy names), with a first
+        column ``n_calibration``.
+
+    Raises
+    ------
+    ValueError
+        ``k`` is not in the table, or ``baseline`` has no scores at ``k``.
+
+    Examples
+    --------
+    >>> stats = calibration_statistics(table, n_calibration=40)  # doctest: +SKIP
+    >>> print("\n".join(format_comparisons(stats)))  # doctest: +SKIP
+    """
+    from ._stats import paired_comparison
+
+    ks = sorted(int(k) for k in pd.unique(results["n_calibration"]))
+    k = ks[-1] if n_calibration is None and ks else n_calibration
+    if k not in ks:
+        raise ValueError(
+            f"n_calibration={k!r} is not in the table (its k: {ks}); pass one of them."
+        )
+    error = results["error"].astype(object)
+    skipped = error.notna() & error.astype(str).str.startswith("skipped:")
+    rows = results[(results["n_calibration"] == k) & ~skipped]
+    available = list(dict.fromkeys(rows["strategy"]))
+    if baseline not in available:
+        raise ValueError(
+            f"baseline {baseline!r} has no scores at k={k} (strategies with scores there: "
+            f"{available}); pass another baseline= or n_calibration=."
+        )
+    models = [s for s in available if s != baseline] if strategies is None else list(strategies)
+    table = rows.drop(columns=["model"], errors="ignore").rename(columns={"strategy": "model"})
+    stats = paired_comparison(
+        table, baseline=baseline, models=models, metric=metric, subject="subject", **kwargs
+    )
+    stats.insert(0, "n_calibration", k)
+    return stats
 
 
 def _summary(results: pd.DataFrame, score: str, confidence: float) -> pd.DataFrame:
