@@ -1014,7 +1014,8 @@ def calibration_statistics(
     Examples
     --------
     >>> stats = calibration_statistics(table, n_calibration=40)  # doctest: +SKIP
-    >>> print("\n".join(format_comparisons(stats)))  # doctest: +SKIP
+    >>> for sentence in format_comparisons(stats):  # doctest: +SKIP
+    ...     print(sentence)
     """
     from ._stats import paired_comparison
 
