@@ -103,29 +103,33 @@ def check_same_architecture(estimator: Any, fitted: nn.Module, n_classes: int) -
     A warm fit reuses the fitted network, so changing e.g. ``n_filters`` by ``set_params``
     before it would otherwise be ignored silently.
     """
-    from ._base import _shrunk_lengths  # the same shrinking rule as a fit from scratch
+    from ._base import _shrunk_lengths  # the same rules as a fit from scratch
+    from ._cropping import network_window
 
+    crop_length = getattr(estimator, "crop_length", None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
+        # The window the network is built for: the trial, or the crop (cropped training).
+        window = network_window(estimator, estimator.n_times_)
         lengths = _shrunk_lengths(
-            estimator.n_times_,
+            window,
             estimator.kernel_length,
             estimator.pool_length,
             estimator.pool_stride,
             type(estimator).__name__,
+            cropped=crop_length is not None,
         )
     with torch.random.fork_rng(devices=estimator._rng_devices()):
-        fresh = estimator._build_module(
-            estimator.n_channels_, estimator.n_times_, n_classes, *lengths
-        )
+        fresh = estimator._build_module(estimator.n_channels_, window, n_classes, *lengths)
     same = repr(fresh) == repr(fitted) and {
         k: tuple(v.shape) for k, v in fresh.state_dict().items()
     } == {k: tuple(v.shape) for k, v in fitted.state_dict().items()}
     if not same:
         raise ValueError(
             f"{type(estimator).__name__}(warm_start=True): the architecture hyperparameters "
-            "were changed since the network was fitted (its layers differ from the ones these "
-            "parameters build), and a warm fit continues the fitted network. Set them back, "
+            "(or crop_length) were changed since the network was fitted (its layers differ "
+            "from the ones these parameters build), and a warm fit continues the fitted "
+            "network. Set them back, "
             "or set warm_start=False to train a new network."
         )
 

@@ -818,3 +818,18 @@ def test_representational_similarity_errors(tiny_models, mu_data):
         representational_similarity({"a": conv2d, "b": conv1d}, X_test[:10], layer={"a": "stem"})
     with pytest.raises(ValueError, match="square pandas DataFrame"):
         plot_similarity(pd.DataFrame(np.ones((2, 3))))
+
+
+def test_spatial_patterns_of_epochs_are_in_microvolts_like_the_model_input():
+    """Epochs are read in µV by the estimators, so their patterns equal those of the µV array."""
+    rng = np.random.default_rng(0)
+    X_uv = 10.0 * rng.standard_normal((40, 3, 100))
+    y = np.repeat(["a", "b"], 20)
+    X_uv[y == "b", 0] *= 2.0
+    epochs = mne.EpochsArray(X_uv * 1e-6, mne.create_info(["C3", "Cz", "C4"], 100.0, "eeg"))
+    clf = Conv2DEEGClassifier(
+        n_filters=4, kernel_length=9, pool_length=20, pool_stride=10, max_epochs=2, random_state=0
+    ).fit(epochs, y)
+    np.testing.assert_allclose(
+        spatial_patterns(clf, epochs), spatial_patterns(clf, X_uv), rtol=1e-4, atol=1e-6
+    )

@@ -491,3 +491,15 @@ def test_plots_draw_one_line_per_subject_and_one_row_per_dataset():
     with pytest.raises(ValueError, match=r"'x' is not a model of results; its models are"):
         plot_paired(results, "x", "b")
     plt.close(fig)
+
+
+def test_sentences_print_the_level_the_intervals_were_computed_at():
+    rng = np.random.default_rng(4)
+    results = _table(rng, effects={"m": 0.02})
+    half = paired_comparison(results, "b", confidence_level=0.5, **_fast())
+    assert (half["confidence_level"] == 0.5).all()
+    (sentence,) = format_comparisons(half)
+    assert "[50 % CI" in sentence and "95 % CI" not in sentence
+    mixed = pd.concat([half, paired_comparison(results, "b", **_fast())])
+    with pytest.raises(ValueError, match="mixes confidence levels"):
+        format_comparisons(mixed)

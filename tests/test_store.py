@@ -270,6 +270,13 @@ def test_data_fingerprints_cover_epochs_metadata_and_copy_nothing():
     assert fingerprint_data(mne.EpochsArray(X, slower, verbose="error"), y) != base
     shifted = mne.EpochsArray(X, info, tmin=-0.5, verbose="error")
     assert fingerprint_data(shifted, y) != base
+    # Same stored values, other input to the models: a volt channel turned misc is read 1e6x
+    # larger (µV convention), a bad channel is left out of picks.
+    retyped = epochs.copy().set_channel_types({"E3": "misc"}, verbose="error")
+    assert fingerprint_data(retyped, y) != base
+    marked = epochs.copy()
+    marked.info["bads"] = ["E3"]
+    assert fingerprint_data(marked, y) != base
     assert fingerprint_data(X, y) != fingerprint_data(X.astype(np.float32), y)
     assert fingerprint_data(X, y) != fingerprint_data(X, y, groups=np.zeros(240))
     assert fingerprint_data(np.asfortranarray(X), y) == fingerprint_data(X, y)

@@ -220,3 +220,24 @@ def test_fold_after_warm_fit(data):
     X, y, X2, y2 = data
     clf = _tiny(Conv1DEEGClassifier, warm_start=True, finetune="head").fit(X, y).fit(X2, y2)
     np.testing.assert_allclose(clf.fold().predict_proba(X2), clf.predict_proba(X2), atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [Conv1DEEGClassifier, Conv2DEEGClassifier])
+def test_a_cropped_model_warm_starts_and_its_fold_too(cls):
+    """The network of a cropped model is built for crop_length: a warm fit continues it."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 4, 128))
+    y = np.repeat(["a", "b"], 20)
+    clf = cls(
+        n_filters=4, kernel_length=9, pool_length=20, pool_stride=10, max_epochs=1,
+        crop_length=96, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    before = {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
+    clf.set_params(warm_start=True, optimizer="sgd", lr=1e-30).fit(X, y)
+    after = clf.net_.module_.state_dict()
+    weights = [k for k in before if "running" not in k and "num_batches" not in k]
+    assert weights and all(torch.equal(before[k], after[k]) for k in weights)
+    if cls is Conv1DEEGClassifier:
+        clf.fold().set_params(warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"\(or crop_length\) were changed"):
+        clf.set_params(crop_length=64).fit(X, y)

@@ -15,7 +15,6 @@ write files.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from ._calibrate import add_calibrate_command
@@ -81,6 +80,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     return args.func(args)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

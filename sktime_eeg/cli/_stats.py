@@ -164,13 +164,16 @@ def run_stats_command(args: argparse.Namespace) -> int:
     if not args.margin > 0:
         parser.error(f"--margin must be > 0, got {args.margin:g}")
     tables = []
-    for path in args.results:
+    folders = [path.parent.name for path in args.results]
+    for path, folder in zip(args.results, folders, strict=True):
         try:
             table = read_results(path)
         except (OSError, ValueError) as exc:
             parser.error(f"cannot read {path}: {exc}")
         if "dataset" not in table:
-            table.insert(0, "dataset", path.parent.name or str(path))
+            # One data set per file: named by its folder, or by the file when folders repeat.
+            unique = folder and folders.count(folder) == 1
+            table.insert(0, "dataset", folder if unique else str(path))
         tables.append(table)
     results = pd.concat(tables, ignore_index=True)
     subject = args.subject_column

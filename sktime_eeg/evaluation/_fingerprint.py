@@ -94,7 +94,8 @@ def fingerprint_data(X: Any, y: Any = None, groups: Any = None) -> str:
 
     Arrays are hashed with their dtype and shape, in place (C-contiguous arrays are not
     copied, others are hashed block by block). ``mne.Epochs`` are hashed by their data (as
-    ``get_data(copy=False)`` gives it), channel names, sampling frequency, first time point
+    ``get_data(copy=False)`` gives it), channel names and types, bad channels, sampling
+    frequency, first time point
     and events, so a resampled, re-referenced or re-epoched copy has another fingerprint.
 
     Parameters
@@ -128,6 +129,10 @@ def fingerprint_data(X: Any, y: Any = None, groups: Any = None) -> str:
             _update_text(hasher, "epochs")
             _update_array(hasher, part.get_data(copy=False))
             _update_text(hasher, json.dumps(list(part.ch_names)))
+            # Channel types decide the units the models read (volt channels in µV), bads
+            # what MNE picks: both change the input without changing the stored values.
+            _update_text(hasher, json.dumps(list(part.get_channel_types())))
+            _update_text(hasher, json.dumps(sorted(part.info["bads"])))
             _update_text(hasher, repr(float(part.info["sfreq"])))
             _update_text(hasher, repr(float(part.times[0])))
             _update_array(hasher, part.events)

@@ -33,6 +33,7 @@ STATS_COLUMNS: tuple[str, ...] = (
     "estimate",
     "ci_low",
     "ci_high",
+    "confidence_level",
     "effect_size",
     "p",
     "p_holm",
@@ -392,6 +393,7 @@ def paired_comparison(
         - ``estimate``: mean paired difference; for a ratio, the geometric mean of the
           per-subject ratios. On a combined row, the DerSimonian-Laird random-effects
           estimate of the datasets' mean differences (mean log ratios for a ratio);
+        - ``confidence_level``: the level of that interval;
         - ``ci_low``, ``ci_high``: its ``confidence_level`` interval (``ci_method``: t or
           paired bootstrap over subjects); on a combined row the random-effects normal
           interval; for a ratio, computed on log ratios and exponentiated;
@@ -724,6 +726,7 @@ def paired_comparison(
     for _, index in table.groupby(["dataset", "quantity"], sort=False).groups.items():
         table.loc[index, "p_holm"] = _holm(table.loc[index, "p"].to_numpy(dtype=float))
     table["equivalent"] = table["equivalent"].astype(object)
+    table["confidence_level"] = float(confidence_level)
     return table[list(STATS_COLUMNS)].reset_index(drop=True)
 
 
@@ -785,17 +788,13 @@ def _fmt_ratio(row: pd.Series, level: str) -> str:
     return f"{word} {num(ratio)}\u00d7 slower [{level} CI {num(low)}, {num(high)}]"
 
 
-def format_comparisons(
-    stats_table: pd.DataFrame, *, confidence_level: float = 0.95, unit: str = "subjects"
-) -> list[str]:
+def format_comparisons(stats_table: pd.DataFrame, *, unit: str = "subjects") -> list[str]:
     """One plain sentence per (dataset, model) comparison of a :func:`paired_comparison` table.
 
     Parameters
     ----------
     stats_table : pandas.DataFrame
         From :func:`paired_comparison`.
-    confidence_level : float, default=0.95
-        The level the table was computed at (only printed).
     unit : str, default="subjects"
         What ``n_subjects`` counts, as printed (e.g. ``"seeds"`` for a table computed with
         ``subject="seed"``).
@@ -816,7 +815,13 @@ def format_comparisons(
             f"stats_table lacks the columns {missing}; pass the table returned by "
             "paired_comparison."
         )
-    level = f"{100 * confidence_level:g} %"
+    levels = pd.unique(stats_table["confidence_level"].astype(float))
+    if len(levels) != 1:
+        raise ValueError(
+            f"stats_table mixes confidence levels {sorted(levels)}; format each level's rows "
+            "separately."
+        )
+    level = f"{100 * levels[0]:g} %"  # the level the intervals were computed at
     sentences = []
     keys = stats_table[["dataset", "model", "baseline"]].drop_duplicates()
     for dataset, model, baseline in keys.itertuples(index=False):

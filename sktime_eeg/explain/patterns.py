@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._validation import check_eeg_data
+from .._input import read_eeg
 from ..datasets._montage import standard_montage
 from ..nn import SpatioTemporalStem, TemporalSpatialStem, fold
 from ._network import fitted_network, standardized_input
@@ -57,7 +57,8 @@ def spatial_patterns(
         hybrids are read through their stem.
     X : array-like of shape (n_trials, n_channels, n_times), or mne.Epochs
         EEG with the channels and window length of the training data, in the units the
-        estimator was given. The patterns are in these units: the estimator's channel
+        estimator was given (Epochs are read with their volt channels in microvolts, the
+        package's convention). The patterns are in these units: the estimator's channel
         standardization (``mean_``, ``scale_``) is undone.
     spatiotemporal : bool, default=False
         Return the full patterns ``A_f`` of shape ``(n_filters, n_channels, kernel_length)``
@@ -99,7 +100,7 @@ def spatial_patterns(
     kernels = _spatiotemporal_kernels(module)
     n_filters, n_channels, kernel_length = kernels.shape
     standardized = standardized_input(classifier, X)
-    raw = check_eeg_data(X).data
+    raw = read_eeg(X).data  # read as the estimator reads it: Epochs in µV (see :ref:`units`)
     n_trials, _, n_times = raw.shape
     n_out = n_times - kernel_length + 1
     weight = torch.from_numpy(kernels)
