@@ -156,14 +156,17 @@ def test_class_mismatch(data):
     assert list(clf.classes_) == ["a", "b"]
 
 
+ARCHITECTURE_CHANGED = r"architecture hyperparameters \(or crop_length\) were changed"
+
+
 def test_architecture_change_is_refused(data):
     X, y, X2, y2 = data
     clf = _tiny(Conv2DEEGClassifier, warm_start=True).fit(X, y)
     clf.set_params(n_filters=6)
-    with pytest.raises(ValueError, match="architecture hyperparameters were changed"):
+    with pytest.raises(ValueError, match=ARCHITECTURE_CHANGED):
         clf.fit(X2, y2)
     clf.set_params(n_filters=4, dropout=0.1)
-    with pytest.raises(ValueError, match="architecture hyperparameters were changed"):
+    with pytest.raises(ValueError, match=ARCHITECTURE_CHANGED):
         clf.fit(X2, y2)
 
 

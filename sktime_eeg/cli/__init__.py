@@ -79,4 +79,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     return args.func(args)
-
