@@ -174,7 +174,7 @@ def test_data_and_protocol_errors_exit_cleanly(argv, message, tmp_path, capsys):
         ),
         (["--subjects", "0"], "--subjects 0: subjects of --dataset simulated are numbered from 1"),
         (["--subjects", "1", "1"], "--subjects names 1 more than once"),
-        (["--n-jobs", "0"], "--n-jobs must be a positive number of parallel fits, or -1"),
+        (["--n-jobs", "0"], "--n-jobs must be a positive number of parallel jobs, or -1"),
         (["--seed", "-1"], "--seed must be >= 0"),
         (["--train-sessions", "1"], "--train-sessions applies to --protocol cross-session only"),
         (
@@ -385,3 +385,23 @@ def test_stats_command_reanalyses_saved_results(tmp_path, capsys):
         main(["stats", *paths, "--baseline", "eegnet"])
     assert exit_info.value.code == 2
     assert "--baseline eegnet: not a model of the results" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--snr", "0"], "--snr must be > 0, got 0"),
+        (["--n-jobs", "0"], "--n-jobs must be a positive number of parallel jobs"),
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--subjects", "-3", "1"], "--subjects -3: subjects of --dataset simulated are"),
+        (["--dataset", "physionet", "--subjects", "1", "2", "--snr", "2"], "--snr apply to"),
+    ],
+)
+def test_calibrate_shares_the_data_option_checks(argv, message, tmp_path, capsys):
+    """compare and calibrate declare and check their data options in one place."""
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["calibrate", *argv, "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # refused before anything was written

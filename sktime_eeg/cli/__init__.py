@@ -24,10 +24,10 @@ from ._compare import (
     DEFAULT_MAX_EPOCHS,
     DEFAULT_N_SPLITS,
     SIMULATED_N_TRIALS,
-    SIMULATED_SFREQ,
     SIMULATED_SNR,
     add_compare_command,
 )
+from ._options import SIMULATED_SFREQ
 from ._stats import add_stats_command
 from ._stream import add_stream_command
 

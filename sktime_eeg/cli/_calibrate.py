@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ._options import add_data_options, check_data_options
+
 __all__ = ["add_calibrate_command", "run_calibrate_command"]
 
 #: Defaults of ``sktime-eeg calibrate`` on simulated data, sized to finish in under 5 minutes
@@ -26,7 +28,6 @@ __all__ = ["add_calibrate_command", "run_calibrate_command"]
 SIMULATED_SUBJECTS = ("1", "2", "3", "4")
 SIMULATED_N_TRIALS = 60
 SIMULATED_SNR = 2.0
-SIMULATED_SFREQ = 100.0
 DEFAULT_N_CALIBRATION = (0, 5, 10, 20, 40)
 DEFAULT_MAX_EPOCHS = 20
 DEFAULT_FINETUNE_EPOCHS = 20
@@ -66,20 +67,15 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
             + "\n"
         ),
     )
-    command.add_argument(
-        "--dataset", choices=list(DATASETS), default="simulated", help="default: simulated"
-    )
-    command.add_argument(
-        "--data-path",
-        metavar="PATH",
-        help="physionet: MNE's eegbci download folder; bnci*: MOABB's download folder; "
-        "epochs: the -epo.fif file",
-    )
-    command.add_argument(
-        "--subjects",
-        nargs="+",
-        metavar="SUBJECT",
-        help=f"subjects (at least 2; default: {' '.join(SIMULATED_SUBJECTS)})",
+    add_data_options(
+        command,
+        subjects_help=f"subjects (at least 2; default: {' '.join(SIMULATED_SUBJECTS)} for "
+        "simulated)",
+        n_trials=SIMULATED_N_TRIALS,
+        snr=SIMULATED_SNR,
+        jobs_help="target subjects run in parallel (joblib; -1: all cores; default: %(default)s)",
+        out_help="output folder (default: a new sktime-eeg-calibrate-<date>-<time> folder "
+        "here); an existing one of the same run is resumed",
     )
     command.add_argument(
         "--strategies",
@@ -121,37 +117,6 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_BATCH_SIZE,
         help="mini-batch size of the CNN (default: %(default)s)",
-    )
-    command.add_argument(
-        "--n-trials",
-        type=int,
-        default=SIMULATED_N_TRIALS,
-        help="simulated: trials per subject and session (default: %(default)s)",
-    )
-    command.add_argument(
-        "--snr",
-        type=float,
-        default=SIMULATED_SNR,
-        help="simulated: signal-to-noise ratio of the rhythm (default: %(default)s)",
-    )
-    command.add_argument(
-        "--sfreq",
-        type=float,
-        help=f"resample to this rate in Hz (default: {SIMULATED_SFREQ:g} for simulated, else "
-        "the recording's)",
-    )
-    command.add_argument(
-        "--n-jobs",
-        type=int,
-        default=1,
-        help="target subjects run in parallel (joblib; -1: all cores; default: %(default)s)",
-    )
-    command.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    command.add_argument(
-        "--out",
-        type=Path,
-        help="output folder (default: a new sktime-eeg-calibrate-<date>-<time> folder here); "
-        "an existing one of the same run is resumed",
     )
     command.set_defaults(command_parser=command, func=run_calibrate_command)
     return command
@@ -224,13 +189,12 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
     )
 
     parser = args.command_parser
-    for option in ("max_epochs", "finetune_epochs", "batch_size", "n_trials"):
+    for option in ("max_epochs", "finetune_epochs", "batch_size"):
         if getattr(args, option) < 1:
             parser.error(f"--{option.replace('_', '-')} must be >= 1")
     if any(k < 0 for k in args.n_calibration):
         parser.error("--n-calibration values must be >= 0")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} is a file; pass a folder")
+    check_data_options(parser, args)
     subjects = args.subjects
     if subjects is None:
         if args.dataset != "simulated":
@@ -249,9 +213,7 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
             n_trials=args.n_trials,
             n_sessions=2,
             snr=args.snr,
-            sfreq=SIMULATED_SFREQ
-            if args.sfreq is None and args.dataset == "simulated"
-            else args.sfreq,
+            sfreq=args.sfreq,
             random_state=args.seed,
         )
     except (ValueError, ImportError, OSError, RuntimeError) as exc:

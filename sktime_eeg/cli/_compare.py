@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ._options import add_data_options, check_data_options
 from ._stats import report_statistics
 
 __all__ = ["add_compare_command", "run_compare_command"]
@@ -24,7 +25,6 @@ __all__ = ["add_compare_command", "run_compare_command"]
 SIMULATED_SUBJECTS = ("1", "2", "3", "4", "5", "6", "7", "8")
 SIMULATED_N_TRIALS = 200
 SIMULATED_SNR = 2.0
-SIMULATED_SFREQ = 100.0
 DEFAULT_MAX_EPOCHS = 20
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_N_SPLITS = 2
@@ -53,20 +53,15 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
             + "".join(f"  {name:<16}{text}\n" for name, text in PROTOCOLS.items())
         ),
     )
-    command.add_argument(
-        "--dataset", choices=list(DATASETS), default="simulated", help="default: simulated"
-    )
-    command.add_argument(
-        "--data-path",
-        metavar="PATH",
-        help="physionet: MNE's eegbci download folder; bnci*: MOABB's download folder; "
-        "epochs: the -epo.fif file",
-    )
-    command.add_argument(
-        "--subjects",
-        nargs="+",
-        metavar="SUBJECT",
-        help=f"subjects to use (default: {' '.join(SIMULATED_SUBJECTS)} for simulated, else 1)",
+    add_data_options(
+        command,
+        subjects_help=f"subjects to use (default: {' '.join(SIMULATED_SUBJECTS)} for "
+        "simulated, else 1)",
+        n_trials=SIMULATED_N_TRIALS,
+        snr=SIMULATED_SNR,
+        jobs_help="fits run in parallel (joblib; -1: all cores; default: %(default)s)",
+        out_help="output folder (default: a new sktime-eeg-compare-<date>-<time> folder "
+        "here); an existing one is resumed if it holds results of the same settings",
     )
     command.add_argument(
         "--models",
@@ -109,35 +104,6 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         default=DEFAULT_CONFORMER_LAYERS,
         help="transformer layers of the hybrids (default: %(default)s; EEG-Conformer has 6)",
     )
-    command.add_argument(
-        "--n-trials",
-        type=int,
-        help=f"simulated: trials per subject and session (default: {SIMULATED_N_TRIALS})",
-    )
-    command.add_argument(
-        "--snr",
-        type=float,
-        help=f"simulated: signal-to-noise ratio of the rhythm (default: {SIMULATED_SNR})",
-    )
-    command.add_argument(
-        "--sfreq",
-        type=float,
-        help=f"resample to this rate in Hz (default: {SIMULATED_SFREQ:g} for simulated, else "
-        "the recording's)",
-    )
-    command.add_argument(
-        "--n-jobs",
-        type=int,
-        default=1,
-        help="fits run in parallel (joblib; -1: all cores; default: %(default)s)",
-    )
-    command.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    command.add_argument(
-        "--out",
-        type=Path,
-        help="output folder (default: a new sktime-eeg-compare-<date>-<time> folder here); "
-        "an existing one is resumed if it holds results of the same settings",
-    )
     command.set_defaults(command_parser=command, func=run_compare_command)
     return command
 
@@ -161,7 +127,7 @@ def _save(results, out: Path, chance: float) -> list[Path]:
 
 def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Usage errors for everything that can be told from the arguments alone."""
-    for option in ("max_epochs", "batch_size", "n_trials", "conformer_layers"):
+    for option in ("max_epochs", "batch_size", "conformer_layers"):
         value = getattr(args, option)
         if value is not None and value < 1:
             parser.error(f"--{option.replace('_', '-')} must be >= 1")
@@ -176,62 +142,10 @@ def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) 
             f"--train-sessions applies to --protocol cross-session only, not {args.protocol}; "
             "drop it or add --protocol cross-session"
         )
-    if args.dataset != "simulated":
-        pairs = (("--n-trials", args.n_trials), ("--snr", args.snr))
-        given = [flag for flag, value in pairs if value is not None]
-        if given:
-            parser.error(
-                f"{' and '.join(given)} apply to --dataset simulated only, not "
-                f"{args.dataset}; drop {'them' if len(given) > 1 else 'it'}"
-            )
-    if args.dataset == "epochs" and args.data_path is None:
-        parser.error(
-            "--dataset epochs reads your own data: pass --data-path FILE-epo.fif (MNE epochs "
-            "with event names; optional metadata columns 'subject' and 'session')"
-        )
-    if args.snr is not None and not args.snr > 0:
-        parser.error(f"--snr must be > 0, got {args.snr:g}")
-    if args.n_jobs == 0:
-        parser.error(
-            "--n-jobs must be a positive number of parallel fits, or -1 for all cores (-2 for "
-            "all but one, ...); got 0"
-        )
-    if args.seed < 0:
-        parser.error(f"--seed must be >= 0, got {args.seed}")
     repeated = [m for m in dict.fromkeys(args.models) if args.models.count(m) > 1]
     if repeated:
         parser.error(f"--models names {', '.join(repeated)} more than once; name each model once")
-    if args.subjects is not None:
-        if args.dataset != "epochs":
-            bad = [s for s in args.subjects if not (s.isdigit() and int(s) >= 1)]
-            if bad:
-                parser.error(
-                    f"--subjects {' '.join(bad)}: subjects of --dataset {args.dataset} are "
-                    "numbered from 1; pass e.g. --subjects 1 2 3"
-                )
-            numbers = [int(s) for s in args.subjects]
-        else:
-            numbers = list(args.subjects)
-        repeated = [str(s) for s in dict.fromkeys(numbers) if numbers.count(s) > 1]
-        if repeated:
-            parser.error(f"--subjects names {' '.join(repeated)} more than once")
-    if args.out is not None:
-        clash = next((p for p in (args.out, *args.out.parents) if p.exists()), None)
-        if clash is not None and not clash.is_dir():
-            where = "" if clash == args.out else f" ({clash})"
-            parser.error(
-                f"--out {args.out}{where} is a file; pass a folder (new, or one to resume)"
-            )
-    _check_out_writable(parser, args.out or Path.cwd())
-
-
-def _check_out_writable(parser: argparse.ArgumentParser, out: Path) -> None:
-    from ..evaluation import check_writable
-
-    try:
-        check_writable(out / "results.csv")
-    except OSError as exc:
-        parser.error(f"--out {out} is not writable ({exc}); pass a writable folder")
+    check_data_options(parser, args)
 
 
 def _check_protocol(parser: argparse.ArgumentParser, args: argparse.Namespace, data) -> None:
@@ -300,10 +214,10 @@ def run_compare_command(args: argparse.Namespace) -> int:
             args.dataset,
             subjects=SIMULATED_SUBJECTS if args.subjects is None and simulated else args.subjects,
             path=args.data_path,
-            n_trials=SIMULATED_N_TRIALS if args.n_trials is None else args.n_trials,
+            n_trials=args.n_trials,
             n_sessions=2 if args.protocol == "cross-session" else 1,
-            snr=SIMULATED_SNR if args.snr is None else args.snr,
-            sfreq=SIMULATED_SFREQ if args.sfreq is None and simulated else args.sfreq,
+            snr=args.snr,
+            sfreq=args.sfreq,
             random_state=args.seed,
         )
     except (ValueError, ImportError, OSError, RuntimeError) as exc:
