@@ -95,6 +95,25 @@ CONFIGS = {
     },
     "ea_e100": {"align": True, "max_epochs": 100},
     "ea_wd": {"align": True, "weight_decay": 1e-2},
+    # second screen (all three folds): capacity, regularisation, schedule, seed ensembles
+    "k50": {"kernel_length": 50},
+    "k13": {"kernel_length": 13},
+    "f20": {"n_filters": 20},
+    "f80": {"n_filters": 80},
+    "drop25": {"dropout": 0.25},
+    "lr3e4_e100": {"lr": 3e-4, "max_epochs": 100},
+    "e25": {"max_epochs": 25},
+    "wd_e100": {"weight_decay": 1e-2, "max_epochs": 100},
+    "mixup_e100": {"augment": [Mixup(0.2)], "max_epochs": 100},
+    "aug_e100": {
+        "augment": [AmplitudeScale(0.8, 1.2, per_channel=True), GaussianNoise(0.1)],
+        "max_epochs": 100,
+    },
+    # "n_seeds": average the predicted probabilities of networks fitted with seeds 0..n-1
+    "ens3": {"n_seeds": 3},
+    "ens5": {"n_seeds": 5},
+    "ea_ens3": {"align": True, "n_seeds": 3},
+    "ea_ens5": {"align": True, "n_seeds": 5},
 }
 FOLDS = [((1, 2), 3), ((1, 3), 2), ((2, 3), 1)]
 
@@ -123,24 +142,28 @@ def main() -> None:
                 key = (args.model, config, subject, fold)
                 if key in done:
                     continue
-                params = {**BASE, **CONFIGS[config], "random_state": 0}
+                params = {**BASE, **CONFIGS[config]}
                 align = params.pop("align", False)
+                n_seeds = params.pop("n_seeds", 1)
                 if args.model == "conformer":
                     params["n_layers"] = args.conformer_layers
-                if args.model == "ts-lr":
-                    clf = make_ts_lr()
-                else:
-                    clf = MODELS[args.model](**params)
                 train = np.isin(session, train_sessions)
                 valid = session == valid_session
                 start = time.perf_counter()
-                if align:  # sessions aligned causally; the valid session as one group
-                    clf = make_pipeline(RunningEuclideanAligner(), clf)
-                    clf.fit(X[train], y[train], runningeuclideanaligner__groups=session[train])
-                else:
-                    clf.fit(X[train], y[train])
+                proba = 0.0
+                for seed in range(n_seeds):
+                    if args.model == "ts-lr":
+                        clf = make_ts_lr()
+                    else:
+                        clf = MODELS[args.model](**params, random_state=seed)
+                    if align:  # sessions aligned causally; the valid session as one group
+                        clf = make_pipeline(RunningEuclideanAligner(), clf)
+                        clf.fit(X[train], y[train], runningeuclideanaligner__groups=session[train])
+                    else:
+                        clf.fit(X[train], y[train])
+                    proba = proba + clf.predict_proba(X[valid])
                 fit_s = time.perf_counter() - start
-                acc = float(np.mean(clf.predict(X[valid]) == y[valid]))
+                acc = float(np.mean(clf.classes_[np.argmax(proba, axis=1)] == y[valid]))
                 row = dict(zip(("model", "config", "subject", "fold"), key, strict=True))
                 row.update(acc=acc, fit_s=fit_s)
                 with args.out.open("a") as f:

@@ -23,21 +23,27 @@ the competition's split) and simulated 22-channel motor imagery with heterogeneo
 *across subjects*; for them the seeds are the units (``subject="seed"``), which speaks about
 that one subject only, and they are kept out of the combined rows.
 
-It is a script, not a test: the full run trains several hundred networks. Set
-``SKTIME_EEG_STUDY_SCALE=small`` (or pass ``--scale small``) for a reduced run of a few
-minutes that checks the pipeline end to end, and ``SKTIME_EEG_STUDY_OUT`` (or ``--out``) for
-the output folder (default ``paper_study``): ``results.csv`` (one row per dataset, subject,
-seed and model, as :func:`~sktime_eeg.evaluation.compare` writes it), ``stats.csv``,
-``bands.csv``, ``similarity.csv``, ``claims.txt`` (the sentences) and the figures. The real
-datasets are read from the shared data folder (``benchmarks/local_data.py``); absent ones are
-skipped with a message.
+It is a script, not a test: the full run trains 160 networks in about half an hour on two
+cores. Set ``SKTIME_EEG_STUDY_SCALE=small`` (or pass ``--scale small``) for a reduced run of
+a few minutes that checks the pipeline end to end, and ``SKTIME_EEG_STUDY_OUT`` (or ``--out``)
+for the output folder (default ``paper_study``): ``results.csv`` (one row per dataset,
+subject, seed and model, as :func:`~sktime_eeg.evaluation.compare` writes it),
+``stats.csv``, ``bands.csv``, ``agreement.csv``, ``similarity.csv``, ``claims.txt`` (the
+sentences) and the figures. Every fitted network is saved under ``fits/`` as it finishes
+(written to a temporary file, then renamed), so a run that dies loses at most the network in
+training: rerunning with the same ``--out`` and scale reuses the saved fits. The real
+datasets are read from the shared data folder (``benchmarks/local_data.py``); absent ones
+are skipped with a message.
 """
 
 # %%
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import pickle
+import re
 import sys
 import time
 import warnings
@@ -71,20 +77,25 @@ from benchmarks.local_data import (  # noqa: E402
     shared_data_dir,
 )
 
+_FULL = dict(
+    bnci_subjects=(1, 2, 3, 4, 5, 6),
+    bnci_train=(1, 2, 3),
+    bnci_test=(4, 5),
+    sim_subjects=tuple(range(1, 9)),
+    sim_trials=240,
+    seeds=(0, 1, 2),
+    sim_seeds=(0, 1),
+    max_epochs=30,
+    conformer_layers=2,
+    real_single=True,
+)
 SCALES = {
-    # full: every subject, 3 seeds, 30 epochs, 2 transformer layers
-    "full": dict(
-        bnci_subjects=(1, 2, 3, 4, 5, 6),
-        bnci_train=(1, 2, 3),
-        bnci_test=(4, 5),
-        sim_subjects=tuple(range(1, 10)),
-        sim_trials=240,
-        seeds=(0, 1, 2),
-        max_epochs=30,
-        conformer_layers=2,
-        real_single=True,
-    ),
-    # small: checks the pipeline in a few minutes
+    # full: what trains in about half an hour on 2 idle cores (measured: see the docs page).
+    # Every real subject with 3 seeds; 8 simulated subjects with 2 seeds; 30 epochs.
+    "full": _FULL,
+    # large: 9 simulated subjects with 3 seeds too (about an hour on 2 cores)
+    "large": {**_FULL, "sim_subjects": tuple(range(1, 10)), "sim_seeds": (0, 1, 2)},
+    # small: checks the pipeline in a few minutes (numbers meaningless: 3 epochs)
     "small": dict(
         bnci_subjects=(1, 2, 3),
         bnci_train=(1,),
@@ -92,6 +103,7 @@ SCALES = {
         sim_subjects=(1, 2, 3),
         sim_trials=80,
         seeds=(0, 1),
+        sim_seeds=(0, 1),
         max_epochs=3,
         conformer_layers=1,
         real_single=True,
@@ -164,9 +176,51 @@ def datasets(scale):
 # %%
 # Training: one row per (dataset, subject, seed, model), as compare() writes it
 # ------------------------------------------------------------------------------
-def train_all(scale):
+def _seeds(scale, ds):
+    return scale["sim_seeds"] if ds.startswith("simulated") else scale["seeds"]
+
+
+def _hash(*arrays):
+    """SHA-256 of the arrays' values, shapes and dtypes: other data, other checkpoints."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _checkpoint(folder, key, settings):
+    """Path of one fit's checkpoint and what it holds when it was made with ``settings``.
+
+    Every fit is saved (atomically: written to a temporary file, then renamed) so that a run
+    that dies loses at most the fit in progress; a rerun with the same ``--out`` and scale
+    reuses the saved fits. A checkpoint written under other settings (scale, model
+    parameters, data) is not reused.
+    """
+    path = folder / ("__".join(str(part) for part in key) + ".pkl")
+    if path.exists():
+        with open(path, "rb") as f:
+            saved = pickle.load(f)
+        if saved["settings"] == settings:
+            return path, saved
+    return path, None
+
+
+def _save_checkpoint(path, saved):
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(saved, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def train_all(scale, out):
     rows, fitted, test_sets = [], {}, {}
     names = [name for pair in PAIRS for name in pair]
+    folder = out / "fits"
+    folder.mkdir(exist_ok=True)
     for ds, subject, X_tr, y_tr, X_te, y_te, sfreq in datasets(scale):
         test_sets[(ds, subject)] = (X_te, y_te, sfreq)
         print(
@@ -174,7 +228,8 @@ def train_all(scale):
             f"{X_tr.shape[1]} channels at {sfreq:g} Hz",
             flush=True,
         )
-        for seed in scale["seeds"]:
+        data_hash = _hash(X_tr, y_tr, X_te, y_te)
+        for seed in _seeds(scale, ds):
             models = make_models(
                 names,
                 sfreq=sfreq,
@@ -184,6 +239,13 @@ def train_all(scale):
                 random_state=seed,
             )
             for name, model in models.items():
+                settings = {"scale": scale, "model": repr(model), "data": data_hash}
+                path, saved = _checkpoint(folder, (ds, subject, seed, name), settings)
+                if saved is not None:
+                    rows.append(saved["row"])
+                    fitted[(ds, subject, seed, name)] = saved["model"]
+                    print(f"   seed {seed} {name:<13} (saved fit reused)", flush=True)
+                    continue
                 row = {
                     "dataset": ds,
                     "subject": subject,
@@ -212,6 +274,7 @@ def train_all(scale):
                         error=None,
                     )
                     fitted[(ds, subject, seed, name)] = model
+                    _save_checkpoint(path, {"settings": settings, "row": row, "model": model})
                 except Exception as exc:  # noqa: BLE001 - recorded, the study goes on
                     row.update(
                         accuracy=np.nan,
@@ -301,9 +364,9 @@ def claim_2(fitted, test_sets, scale, out):
     # Per subject: r(mean 1D profile, mean 2D profile) "across", against r between two halves
     # of the seeds of one kind "within" (mean of the two kinds). Seeds split in two halves.
     agreement = []
-    seeds = list(scale["seeds"])
-    half = [seeds[: len(seeds) // 2], seeds[len(seeds) // 2 :]]
     for (ds, subject), part in bands.groupby(["dataset", "subject"], sort=False):
+        seeds = list(_seeds(scale, ds))
+        half = [seeds[: len(seeds) // 2], seeds[len(seeds) // 2 :]]
         profile = part.pivot_table(
             index="band", columns=["model", "seed"], values="importance", sort=False
         )
@@ -336,7 +399,9 @@ def claim_2(fitted, test_sets, scale, out):
                         "error": None,
                     }
                 )
-    agreement = pd.DataFrame(agreement).dropna(subset=["agreement"])
+    agreement = pd.DataFrame(agreement)
+    agreement.to_csv(out / "agreement.csv", index=False)
+    agreement = agreement.dropna(subset=["agreement"])
     sentences = []
     subjects = agreement.groupby("dataset")["subject"].nunique()
     for network, part in agreement.groupby("network", sort=False):
@@ -354,11 +419,14 @@ def claim_2(fitted, test_sets, scale, out):
             sentences.append(f"{network}: band-importance agreement not testable ({exc})")
             continue
         for _, row in table.iterrows():
+            combined = row["n_datasets"] > 1
             sentences.append(
                 f"{network}, {row['dataset']} ({row['n_subjects']} subjects): band-importance "
                 f"profile agreement (Pearson r) 1D-2D {row['model_mean']:.2f} vs within-kind "
-                f"{row['baseline_mean']:.2f}, difference {row['estimate']:+.2f} [95 % CI "
-                f"{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] (p = {row['p']:.3f}), "
+                f"{row['baseline_mean']:.2f} (means over subjects), "
+                + ("random-effects difference " if combined else "difference ")
+                + f"{row['estimate']:+.2f} [95 % CI {row['ci_low']:+.2f}, {row['ci_high']:+.2f}] "
+                + (f"(Stouffer p = {row['p']:.3f}), " if combined else f"(p = {row['p']:.3f}), ")
                 + (
                     "equivalent within ±0.1"
                     if row["equivalent"]
@@ -372,8 +440,15 @@ def claim_2(fitted, test_sets, scale, out):
 # %%
 # Claim 3: 1D-2D versus within-kind similarity at every shared layer
 # -------------------------------------------------------------------
+# The layers compared: the stem (the 1D/2D difference itself), the pooled features, and for
+# the hybrids the projection to tokens, each transformer layer and the pooled token; then
+# the class scores. (Batch norm, activations and dropout at eval time only rescale or copy
+# the layer before them.)
+STUDY_LAYERS = re.compile(r"stem|pool|projection|encoder\.layers\.\d+|token_mean|classifier")
+
+
 def _shared_layers(a, b, X):
-    names = [n for n, _ in a.net_.module_.named_modules() if n]
+    names = [n for n, _ in a.net_.module_.named_modules() if STUDY_LAYERS.fullmatch(n)]
     other = {n for n, _ in b.net_.module_.named_modules() if n}
     usable = []
     for name in (n for n in names if n in other):
@@ -389,42 +464,44 @@ def _shared_layers(a, b, X):
 def _stratified_permutation(matrices, labels, n_resamples=9999, seed=0):
     """One-sided p of "within-kind similarity exceeds 1D-2D similarity".
 
-    ``matrices``: one (m, m) similarity matrix per subject, ``labels``: the m kind labels.
-    Kind labels are permuted within each subject (the seeds of a subject are exchangeable
-    under the null); the statistic is the mean over subjects of (within - across).
+    ``matrices``: one (m, m) similarity matrix per subject, ``labels``: for each, its m kind
+    labels (m may differ between subjects, e.g. datasets with other numbers of seeds). Kind
+    labels are permuted within each subject (the seeds of a subject are exchangeable under the
+    null); the statistic is the mean over subjects of (within - across).
     """
-    m = len(labels)
-    k = int(np.sum(labels))
-    upper = np.triu_indices(m, 1)
-    relabelings = []
-    for chosen in combinations(range(m), k):
-        lab = np.zeros(m, bool)
-        lab[list(chosen)] = True
-        relabelings.append(lab)
-    relabelings = np.array(relabelings)
 
     def statistic(matrix, lab):
+        upper = np.triu_indices(len(lab), 1)
         same = (lab[:, None] == lab[None, :])[upper]
         values = matrix[upper]
         return values[same].mean() - values[~same].mean()
 
-    per_subject = np.array([[statistic(mat, lab) for lab in relabelings] for mat in matrices])
-    observed = float(np.mean([statistic(mat, np.asarray(labels)) for mat in matrices]))
-    n_total = len(relabelings) ** len(matrices)
+    per_subject = []
+    for matrix, lab in zip(matrices, labels, strict=True):
+        m, k = len(lab), int(np.sum(lab))
+        null = []
+        for chosen in combinations(range(m), k):
+            relabel = np.zeros(m, bool)
+            relabel[list(chosen)] = True
+            null.append(statistic(matrix, relabel))
+        per_subject.append(np.array(null))
+    observed = float(
+        np.mean([statistic(m, np.asarray(lab)) for m, lab in zip(matrices, labels, strict=True)])
+    )
+    n_total = np.prod([len(null) for null in per_subject], dtype=float)
     if n_total <= n_resamples:  # exact: every combination of relabelings
-        grids = np.meshgrid(*[row for row in per_subject], indexing="ij")
+        grids = np.meshgrid(*per_subject, indexing="ij")
         null = np.mean(np.stack([g.ravel() for g in grids]), axis=0)
         return observed, float(np.mean(null >= observed - 1e-12))
     rng = np.random.default_rng(seed)
-    picks = rng.integers(len(relabelings), size=(n_resamples, len(matrices)))
-    null = per_subject[np.arange(len(matrices)), picks].mean(axis=1)
+    null = np.mean([rng.choice(values, size=n_resamples) for values in per_subject], axis=0)
     return observed, float((1 + np.sum(null >= observed - 1e-12)) / (1 + n_resamples))
 
 
 def claim_3(fitted, test_sets, scale, out):
     rows, sentences = [], []
-    seeds = list(scale["seeds"])
     for (ds, subject), (X_te, _, _) in test_sets.items():
+        seeds = _seeds(scale, ds)
         for one_d, two_d in PAIRS:
             models = {
                 (kind, s): fitted.get((ds, subject, s, name))
@@ -437,15 +514,15 @@ def claim_3(fitted, test_sets, scale, out):
             layers = _shared_layers(models[keys[0]], models[keys[-1]], X_te)
             acts = {key: layer_activations(model, X_te, layers) for key, model in models.items()}
             for layer in layers:
+                flat = [acts[key][layer].reshape(len(X_te), -1) for key in keys]
+                rdms = [rdm(a) for a in flat]
                 for method in ("cka", "rsa"):
                     matrix = np.eye(len(keys))
                     for i, j in combinations(range(len(keys)), 2):
-                        a = acts[keys[i]][layer].reshape(len(X_te), -1)
-                        b = acts[keys[j]][layer].reshape(len(X_te), -1)
                         if method == "cka":
-                            value = linear_cka(a, b)
+                            value = linear_cka(flat[i], flat[j])
                         else:
-                            value = rsa(rdm(a), rdm(b))
+                            value = rsa(rdms[i], rdms[j])
                         matrix[i, j] = matrix[j, i] = value
                     rows.append(
                         {
@@ -461,16 +538,26 @@ def claim_3(fitted, test_sets, scale, out):
     if not rows:
         return ["Claim 3: no complete set of fitted models."]
     similarity = pd.DataFrame(rows)
+    # Combined: the datasets with several subjects and the same seeds per kind, pooled
+    # (the permutation stays within each subject).
+    counts = similarity.groupby("dataset")["subject"].nunique()
+    pooled = similarity[similarity["dataset"].isin(counts[counts > 1].index)]
+    if pooled["dataset"].nunique() > 1:
+        label = f"{pooled['dataset'].nunique()} datasets combined"
+        similarity = pd.concat([similarity, pooled.assign(dataset=label)], ignore_index=True)
     summary = []
     for (ds, network, layer, method), part in similarity.groupby(
         ["dataset", "network", "layer", "method"], sort=False
     ):
-        labels = np.array([kind == "2D" for kind, _ in part["models"].iloc[0]])
+        labels = [np.array([kind == "2D" for kind, _ in keys]) for keys in part["models"]]
         matrices = list(part["matrix"])
-        upper = np.triu_indices(len(labels), 1)
-        same = (labels[:, None] == labels[None, :])[upper]
-        within = np.mean([m[upper][same].mean() for m in matrices])
-        across = np.mean([m[upper][~same].mean() for m in matrices])
+        within, across = [], []
+        for matrix, lab in zip(matrices, labels, strict=True):
+            upper = np.triu_indices(len(lab), 1)
+            same = (lab[:, None] == lab[None, :])[upper]
+            within.append(matrix[upper][same].mean())
+            across.append(matrix[upper][~same].mean())
+        within, across = np.mean(within), np.mean(across)
         observed, p = _stratified_permutation(matrices, labels)
         summary.append(
             {
@@ -492,7 +579,7 @@ def claim_3(fitted, test_sets, scale, out):
             f"{'ShallowNet' if row['network'] == 'conv1d' else 'hybrid'}, {row['dataset']} "
             f"({row['n_subjects']} subject(s)), layer {row['layer']!r}, {row['method'].upper()}: "
             f"within-kind {row['within']:.3f}, 1D-2D {row['across']:.3f} (difference "
-            f"{row['difference']:+.3f}, permutation p = {row['p_permutation']:.3f})."
+            f"{row['difference']:+.3f}, permutation p = {row['p_permutation']:.2g})."
         )
     return sentences
 
@@ -511,7 +598,7 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    results, fitted, test_sets = train_all(scale)
+    results, fitted, test_sets = train_all(scale, out)
     results.to_csv(out / "results.csv", index=False)
     lines = [f"Scale: {args.scale} {scale}", "", "Claim 1 (accuracy, training time):"]
     lines += claim_1(results, out)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -405,3 +408,39 @@ def test_calibrate_shares_the_data_option_checks(argv, message, tmp_path, capsys
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
     assert not out.exists()  # refused before anything was written
+
+
+def test_an_out_in_use_by_another_run_is_refused_naming_it(tmp_path, capsys):
+    """Two `compare` runs with the same --out would mix their rows in one results.csv."""
+    out = tmp_path / "run"
+    out.mkdir()
+    hold = (
+        "import sys, time\n"
+        "from sktime_eeg.evaluation._file_lock import FileLock\n"
+        "lock = FileLock(sys.argv[1])\n"
+        "print('held', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    other = subprocess.Popen(
+        [sys.executable, "-c", hold, str(out / "results.csv")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert other.stdout.readline().strip() == "held"
+        with pytest.raises(SystemExit) as exit_info:
+            main(["compare", "--models", "mdm", *TINY, *TWO_FOLDS, "--out", str(out)])
+        assert exit_info.value.code == 2
+        error = capsys.readouterr().err
+        assert f"--out {out} is in use:" in error
+        assert f"another process (pid {other.pid})" in error and "pass another --out" in error
+        assert not (out / "results.csv").exists()
+    finally:
+        other.kill()
+        other.wait()
+    assert main(["compare", "--models", "mdm", *TINY, *TWO_FOLDS, "--out", str(out)]) == 0

@@ -28,6 +28,7 @@ from sktime_eeg import Conv2DEEGClassifier
 from sktime_eeg.evaluation import (
     FINGERPRINT_COLUMNS,
     MODELS,
+    FileInUseError,
     ResultsStore,
     ResumeError,
     canonical_params,
@@ -365,3 +366,66 @@ def test_model_names_and_tags_that_look_like_numbers_resume(eeg, tmp_path):
     assert CountingLDA.n_fits == 0
     pd.testing.assert_frame_equal(again, first)
     assert read_results(out)["model"].tolist() == ["01", "01", "1e3", "1e3"]
+
+
+# -- one writer per file ---------------------------------------------------------------------
+_HOLD = """
+import sys, time
+from sktime_eeg.evaluation._file_lock import FileLock
+lock = FileLock(sys.argv[1])  # what ResultsStore.open() takes
+print("open", flush=True)
+if sys.argv[2] == "hold":
+    time.sleep(120)
+lock.release()
+"""
+
+
+def _other_process(path, mode="hold"):
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
+    )
+    return process
+
+
+def test_a_second_process_cannot_write_a_file_in_use_and_a_killed_one_leaves_no_lock(eeg, tmp_path):
+    out = tmp_path / "results.csv"
+    holder = _other_process(out)
+    try:
+        assert holder.stdout.readline().strip() == "open", holder.stderr.read()
+        with pytest.raises(
+            FileInUseError, match=rf"written by another process \(pid {holder.pid}\)"
+        ):
+            _run(*eeg, out=out)
+        assert not out.exists()  # nothing of this run was written
+    finally:
+        holder.kill()  # a run that dies...
+        holder.wait()
+    table = _run(*eeg, out=out)  # ...leaves no stale lock behind
+    assert len(table) == 6 and len(read_results(out)) == 6
+
+
+def test_one_process_shares_the_lock_and_releases_it_when_done(eeg, tmp_path):
+    out = tmp_path / "results.csv"
+    columns = ["model", "fold", "accuracy"]
+    first = ResultsStore(out, columns, fingerprint=(), shared=())
+    second = ResultsStore(out, columns, fingerprint=(), shared=())
+    first.open()
+    second.open()  # the parts of one run share the file
+    first.close()
+    other = _other_process(out, mode="once")
+    assert other.wait(timeout=60) != 0  # still held by `second`
+    assert "FileInUseError" in other.stderr.read()
+    second.close()
+    other = _other_process(out, mode="once")
+    assert other.wait(timeout=60) == 0, other.stderr.read()
+    # compare() releases the file when it returns, and after a failure
+    _run(*eeg, out=out.with_name("done.csv"))
+    other = _other_process(out.with_name("done.csv"), mode="once")
+    assert other.wait(timeout=60) == 0, other.stderr.read()

@@ -180,6 +180,7 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
     from matplotlib.figure import Figure
 
     from ..evaluation import (
+        FileInUseError,
         ResumeError,
         calibration_curve,
         default_strategies,
@@ -264,6 +265,9 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
             flush=True,
         )
         return 130
+    except FileInUseError as exc:
+        reason = str(exc).replace("or write to another file", "or pass another --out")
+        parser.error(f"--out {out} is in use: {reason}")
     except ResumeError as exc:
         parser.error(
             f"--out {out} holds results of another run ({'; '.join(exc.differences)}); pass "

@@ -193,6 +193,7 @@ def _check_protocol(parser: argparse.ArgumentParser, args: argparse.Namespace, d
 def run_compare_command(args: argparse.Namespace) -> int:
     """Run ``sktime-eeg compare``; return the exit status (0 ok, 130 interrupted)."""
     from ..evaluation import (
+        FileInUseError,
         ResumeError,
         fit_time_ratios,
         format_summary,
@@ -262,6 +263,9 @@ def run_compare_command(args: argparse.Namespace) -> int:
             flush=True,
         )
         return 130
+    except FileInUseError as exc:
+        reason = str(exc).replace("or write to another file", "or pass another --out")
+        parser.error(f"--out {out} is in use: {reason}")
     except ResumeError as exc:
         parser.error(
             f"--out {out} holds results of another run ({'; '.join(exc.differences)}); pass "

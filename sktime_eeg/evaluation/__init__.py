@@ -21,7 +21,14 @@ from ._report import fit_time_ratios, format_summary, plot_fit_times, plot_score
 from ._splitters import CrossSessionSplit, CrossSubjectSplit, WithinSessionSplit
 from ._stats import STATS_COLUMNS, format_comparisons, paired_comparison
 from ._stats_plots import plot_forest, plot_paired
-from ._store import FINGERPRINT_COLUMNS, ResultsStore, ResumeError, check_writable, read_results
+from ._store import (
+    FINGERPRINT_COLUMNS,
+    FileInUseError,
+    ResultsStore,
+    ResumeError,
+    check_writable,
+    read_results,
+)
 from .catalogue import (
     DATASETS,
     DEFAULT_MODELS,
@@ -41,6 +48,7 @@ __all__ = [
     "PROTOCOLS",
     "CrossSessionSplit",
     "CrossSubjectSplit",
+    "FileInUseError",
     "ResultsStore",
     "ResumeError",
     "WithinSessionSplit",

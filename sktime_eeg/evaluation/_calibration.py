@@ -919,22 +919,26 @@ def calibration_curve(
     args = (strategies, data, y, subjects, sessions)
     todo = [t for t in targets if len(done[t]) < len(strategies) * len(ks)]
     new: dict[Any, list[dict[str, Any]]] = {}
-    if n_jobs in (None, 1) or len(todo) <= 1:
-        for t in todo:
-            new[t] = _calibrate_target(
-                *args, target=t, done=done[t], on_row=functools.partial(save, t), **kwargs
-            )
-    else:
-        from joblib import Parallel, delayed
+    try:
+        if n_jobs in (None, 1) or len(todo) <= 1:
+            for t in todo:
+                new[t] = _calibrate_target(
+                    *args, target=t, done=done[t], on_row=functools.partial(save, t), **kwargs
+                )
+        else:
+            from joblib import Parallel, delayed
 
-        # Rows are appended in this process, one target's rows as soon as they come back.
-        chunks = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_calibrate_target)(*args, target=t, done=done[t], **kwargs) for t in todo
-        )
-        for t, chunk in zip(todo, chunks, strict=True):
-            for row in chunk:
-                save(t, row)
-            new[t] = chunk
+            # Rows are appended in this process, one target's rows as soon as they come back.
+            chunks = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_calibrate_target)(*args, target=t, done=done[t], **kwargs) for t in todo
+            )
+            for t, chunk in zip(todo, chunks, strict=True):
+                for row in chunk:
+                    save(t, row)
+                new[t] = chunk
+    finally:
+        if store is not None:
+            store.close()  # the file is free for other processes again
     rows = []
     for t in targets:
         computed = {(r["strategy"], r["n_calibration"]): r for r in new.get(t, [])}

@@ -583,7 +583,18 @@ def _plan(
 
 
 def _run(plan: _Plan) -> pd.DataFrame:
-    """Fit what :func:`_plan` prepared (resuming from its store) and return the table."""
+    """Fit what :func:`_plan` prepared (resuming from its store) and return the table.
+
+    The store's file is released for other processes when this returns or fails.
+    """
+    try:
+        return _fit_all(plan)
+    finally:
+        if plan.store is not None:
+            plan.store.close()
+
+
+def _fit_all(plan: _Plan) -> pd.DataFrame:
     estimators, X, y, groups, folds, scorers, tags, columns, stamps, tasks, store = plan[:11]
     n_jobs, progress, out = plan.n_jobs, plan.progress, plan.out
     previous = pd.DataFrame(columns=columns)

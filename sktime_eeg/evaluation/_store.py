@@ -31,9 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._file_lock import FileInUseError, FileLock
+
 __all__ = [
     "CHECKSUM_COLUMN",
     "FINGERPRINT_COLUMNS",
+    "FileInUseError",
     "ResultsStore",
     "ResumeError",
     "check_writable",
@@ -339,8 +342,11 @@ class ResultsStore:
 
     Notes
     -----
-    Only one process may append to a file at a time. Text cells are written on one line
-    (line breaks become spaces).
+    Only one process writes a file at a time: :meth:`open` takes a lock (``<file>.lock``)
+    that is held until :meth:`close` (or until the store is garbage-collected or the process
+    ends), and a second process opening the file gets :class:`FileInUseError`. Stores of
+    one process share the lock. Text cells are written on one line (line breaks become
+    spaces).
     """
 
     def __init__(
@@ -381,6 +387,7 @@ class ResultsStore:
                 "among them), and shared must be part of fingerprint."
             )
         self._lines: list[bytes] | None = None
+        self._lock: FileLock | None = None
 
     @property
     def key(self) -> list[str]:
@@ -415,11 +422,15 @@ class ResultsStore:
         ValueError
             The file is not a result file, has other columns, or is damaged before its last
             row.
+        FileInUseError
+            Another process is writing the file (see Notes).
         OSError
             The file or its folder cannot be written.
         """
         check_writable(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._lock is None or not self._lock.held:
+            self._lock = FileLock(self.path)
         with open(self.path, "a+b") as handle:
             handle.seek(0)
             raw = handle.read()
@@ -444,6 +455,11 @@ class ResultsStore:
             os.fsync(handle.fileno())
         self._lines = lines
         return self._frame()
+
+    def close(self) -> None:
+        """Release the file for other processes (idempotent; :meth:`open` takes it again)."""
+        if self._lock is not None:
+            self._lock.release()
 
     def _texts(self, row: Mapping[str, Any], columns: Sequence[str]) -> tuple[str, ...]:
         return tuple(_cell(row[c]) for c in columns)
