@@ -425,7 +425,16 @@ def test_one_process_shares_the_lock_and_releases_it_when_done(eeg, tmp_path):
     second.close()
     other = _other_process(out, mode="once")
     assert other.wait(timeout=60) == 0, other.stderr.read()
+    second.append({"model": "m", "fold": 0, "accuracy": 0.5})  # after close: locks again
+    other = _other_process(out, mode="once")
+    assert other.wait(timeout=60) != 0
+    second.close()
     # compare() releases the file when it returns, and after a failure
-    _run(*eeg, out=out.with_name("done.csv"))
-    other = _other_process(out.with_name("done.csv"), mode="once")
+    done = out.with_name("done.csv")
+    _run(*eeg, out=done)
+    other = _other_process(done, mode="once")
+    assert other.wait(timeout=60) == 0, other.stderr.read()
+    with pytest.raises(ResumeError):
+        _run(*eeg, out=done, cv=2)  # other folds: refused
+    other = _other_process(done, mode="once")
     assert other.wait(timeout=60) == 0, other.stderr.read()

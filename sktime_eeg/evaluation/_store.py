@@ -573,8 +573,8 @@ class ResultsStore:
         row : dict
             Values of every column (missing ones are written empty).
         """
-        if self._lines is None:
-            self.open()
+        if self._lines is None or self._lock is None or not self._lock.held:
+            self.open()  # (again after close(): the file may have changed meanwhile)
         line = _with_checksum(_line([_cell(row.get(c)) for c in self.columns]))
         with open(self.path, "ab") as handle:
             size = handle.tell()

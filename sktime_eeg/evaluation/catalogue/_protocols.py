@@ -183,29 +183,34 @@ def run_comparison(
     # Then prepare every subject (fingerprints, the results file): a file of another run is
     # refused before the first fit of any subject.
     plans = []
-    for subject in pd.unique(subjects):
-        mask = subjects == subject
-        plan = _plan(
-            estimators,
-            data.X[mask],
-            y[mask],
-            cv=cv,
-            groups=sessions[mask],
-            scoring=scoring,
-            n_jobs=n_jobs,
-            progress=progress,
-            out=out,
-            tags={**tags, "subject": subject},
-        )
-        plans.append((subject, mask, plan))
-
-    tables = []
-    for subject, mask, plan in plans:
-        if progress is True:
-            print(
-                f"== {data.dataset}, {protocol}, subject {subject}: {int(mask.sum())} trials, "
-                f"sessions {pd.unique(sessions[mask]).tolist()}",
-                flush=True,
+    try:
+        for subject in pd.unique(subjects):
+            mask = subjects == subject
+            plan = _plan(
+                estimators,
+                data.X[mask],
+                y[mask],
+                cv=cv,
+                groups=sessions[mask],
+                scoring=scoring,
+                n_jobs=n_jobs,
+                progress=progress,
+                out=out,
+                tags={**tags, "subject": subject},
             )
-        tables.append(_run(plan))
+            plans.append((subject, mask, plan))
+
+        tables = []
+        for subject, mask, plan in plans:
+            if progress is True:
+                print(
+                    f"== {data.dataset}, {protocol}, subject {subject}: {int(mask.sum())} "
+                    f"trials, sessions {pd.unique(sessions[mask]).tolist()}",
+                    flush=True,
+                )
+            tables.append(_run(plan))
+    finally:  # a refused or failed subject releases the results file of the others too
+        for _, _, plan in plans:
+            if plan.store is not None:
+                plan.store.close()
     return pd.concat(tables, ignore_index=True)
