@@ -59,6 +59,7 @@ import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score  # noqa: E402
 
+import sktime_eeg  # noqa: E402
 from sktime_eeg.datasets import make_motor_imagery  # noqa: E402
 from sktime_eeg.evaluation import (  # noqa: E402
     format_comparisons,
@@ -196,12 +197,16 @@ def _checkpoint(folder, key, settings):
     Every fit is saved (atomically: written to a temporary file, then renamed) so that a run
     that dies loses at most the fit in progress; a rerun with the same ``--out`` and scale
     reuses the saved fits. A checkpoint written under other settings (scale, model
-    parameters, data) is not reused.
+    parameters, data, package version) or that cannot be read is not reused.
     """
     path = folder / ("__".join(str(part) for part in key) + ".pkl")
     if path.exists():
-        with open(path, "rb") as f:
-            saved = pickle.load(f)
+        try:
+            with open(path, "rb") as f:
+                saved = pickle.load(f)
+        except Exception as exc:  # noqa: BLE001 - a damaged checkpoint is refitted, not trusted
+            print(f"   {path.name} cannot be read ({type(exc).__name__}): refitted", flush=True)
+            return path, None
         if saved["settings"] == settings:
             return path, saved
     return path, None
@@ -239,7 +244,12 @@ def train_all(scale, out):
                 random_state=seed,
             )
             for name, model in models.items():
-                settings = {"scale": scale, "model": repr(model), "data": data_hash}
+                settings = {
+                    "scale": scale,
+                    "model": repr(model),
+                    "data": data_hash,
+                    "version": sktime_eeg.__version__,
+                }
                 path, saved = _checkpoint(folder, (ds, subject, seed, name), settings)
                 if saved is not None:
                     rows.append(saved["row"])

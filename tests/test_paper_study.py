@@ -81,3 +81,19 @@ def test_sampled_permutation_detects_a_difference_and_holds_under_the_null(study
     # under the null the p-values are roughly uniform: about 5 % below 0.05
     assert np.mean(np.asarray(p_null) < 0.05) <= 0.15
     assert 0.3 < np.mean(p_null) < 0.7
+
+
+def test_checkpoints_are_reused_only_with_equal_settings_and_when_readable(study, tmp_path):
+    settings = {"scale": {"seeds": (0, 1)}, "model": "Conv2DEEGClassifier()", "data": "abc"}
+    path, saved = study._checkpoint(tmp_path, ("ds", 1, 0, "conv2d"), settings)
+    assert saved is None and path.name == "ds__1__0__conv2d.pkl"
+    study._save_checkpoint(path, {"settings": settings, "row": {"accuracy": 0.7}, "model": None})
+    assert not path.with_suffix(".tmp").exists()
+    _, saved = study._checkpoint(tmp_path, ("ds", 1, 0, "conv2d"), settings)
+    assert saved["row"] == {"accuracy": 0.7}
+    for other in ({**settings, "data": "abd"}, {**settings, "scale": {"seeds": (0, 1, 2)}}):
+        assert study._checkpoint(tmp_path, ("ds", 1, 0, "conv2d"), other)[1] is None
+    path.write_bytes(path.read_bytes()[:10])  # a damaged file is refitted, not trusted
+    assert study._checkpoint(tmp_path, ("ds", 1, 0, "conv2d"), settings)[1] is None
+    assert study._hash(np.zeros(3), np.ones(2)) != study._hash(np.zeros(3), np.zeros(2))
+    assert study._hash(np.zeros(3)) != study._hash(np.zeros(3, dtype=np.float32))
