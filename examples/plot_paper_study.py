@@ -185,6 +185,9 @@ def _hash(*arrays):
     """SHA-256 of the arrays' values, shapes and dtypes: other data, other checkpoints."""
     digest = hashlib.sha256()
     for array in arrays:
+        array = np.asarray(array)
+        if array.dtype == object:  # e.g. string labels: hash their text, not their pointers
+            array = array.astype(str)
         array = np.ascontiguousarray(array)
         digest.update(f"{array.shape}{array.dtype}".encode())
         digest.update(array.tobytes())

@@ -97,3 +97,8 @@ def test_checkpoints_are_reused_only_with_equal_settings_and_when_readable(study
     assert study._checkpoint(tmp_path, ("ds", 1, 0, "conv2d"), settings)[1] is None
     assert study._hash(np.zeros(3), np.ones(2)) != study._hash(np.zeros(3), np.zeros(2))
     assert study._hash(np.zeros(3)) != study._hash(np.zeros(3, dtype=np.float32))
+    # labels as Python strings (object arrays): the same text gives the same hash
+    labels = np.array(["hands", "feet"], dtype=object)
+    fresh = np.array(["".join(["ha", "nds"]), "".join(["fe", "et"])], dtype=object)  # new objects
+    assert study._hash(labels) == study._hash(fresh)
+    assert study._hash(labels) != study._hash(labels[::-1].copy())
