@@ -94,7 +94,7 @@ SCALES = {
     # full: what trains in about half an hour on 2 idle cores (measured: see the docs page).
     # Every real subject with 3 seeds; 8 simulated subjects with 2 seeds; 30 epochs.
     "full": _FULL,
-    # large: 9 simulated subjects with 3 seeds too (about an hour on 2 cores)
+    # large: 9 simulated subjects with 3 seeds too (~1 h on 2 cores, estimated, not run)
     "large": {**_FULL, "sim_subjects": tuple(range(1, 10)), "sim_seeds": (0, 1, 2)},
     # small: checks the pipeline in a few minutes (numbers meaningless: 3 epochs)
     "small": dict(
