@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ._options import add_data_options, check_data_options
+from ._options import add_data_options, check_data_options, run_into_out
 
 __all__ = ["add_calibrate_command", "run_calibrate_command"]
 
@@ -175,13 +175,10 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
         0 on success, 130 when interrupted (argument errors exit with 2 through
         ``SystemExit``).
     """
-    import sys
 
     from matplotlib.figure import Figure
 
     from ..evaluation import (
-        FileInUseError,
-        ResumeError,
         calibration_curve,
         default_strategies,
         load_comparison_data,
@@ -239,8 +236,10 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
     strategies = {name: strategies[name] for name in args.strategies}
     print(f"  strategies {', '.join(strategies)}; writing to {out}", flush=True)
     results_path = out / "results.csv"
-    try:
-        results = calibration_curve(
+    results = run_into_out(
+        parser,
+        out,
+        lambda: calibration_curve(
             strategies,
             data.X,
             data.y,
@@ -252,33 +251,11 @@ def run_calibrate_command(args: argparse.Namespace) -> int:
             out=results_path,
             n_jobs=args.n_jobs,
             verbose=True,
-        )
-    except KeyboardInterrupt:
-        finished = (
-            f"Finished rows are in {results_path}"
-            if results_path.exists()
-            else "No row had finished"
-        )
-        print(
-            f"\nInterrupted. {finished}; rerun with --out {out} to resume.",
-            file=sys.stderr,
-            flush=True,
-        )
+        ),
+        unit="row",
+    )
+    if results is None:
         return 130
-    except FileInUseError as exc:
-        reason = str(exc).replace("or write to another file", "or pass another --out")
-        parser.error(f"--out {out} is in use: {reason}")
-    except ResumeError as exc:
-        parser.error(
-            f"--out {out} holds results of another run ({'; '.join(exc.differences)}); pass "
-            f"another --out, or delete {exc.path} to start afresh"
-        )
-    except OSError as exc:
-        parser.error(f"cannot write to --out {out}: {exc}")
-    except ValueError as exc:
-        if str(results_path) in str(exc):  # a results file of another kind
-            parser.error(f"--out {out} cannot be resumed: {exc} (or pass another --out)")
-        parser.error(str(exc))
     summary = _summary_table(results)
     summary.to_csv(out / "summary.csv")
     print(f"\nMean accuracy over {results['subject'].nunique()} subjects (columns: k trials):")

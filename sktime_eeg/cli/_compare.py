@@ -9,13 +9,12 @@ summary table and writes ``results.csv``, ``summary.csv`` and plots. The work is
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ._options import add_data_options, check_data_options
+from ._options import add_data_options, check_data_options, run_into_out
 from ._stats import report_statistics
 
 __all__ = ["add_compare_command", "run_compare_command"]
@@ -193,8 +192,6 @@ def _check_protocol(parser: argparse.ArgumentParser, args: argparse.Namespace, d
 def run_compare_command(args: argparse.Namespace) -> int:
     """Run ``sktime-eeg compare``; return the exit status (0 ok, 130 interrupted)."""
     from ..evaluation import (
-        FileInUseError,
-        ResumeError,
         fit_time_ratios,
         format_summary,
         load_comparison_data,
@@ -239,8 +236,10 @@ def run_compare_command(args: argparse.Namespace) -> int:
         random_state=args.seed,
     )
     print(f"  protocol {args.protocol}, models {', '.join(models)}; writing to {out}", flush=True)
-    try:
-        results = run_comparison(
+    results = run_into_out(
+        parser,
+        out,
+        lambda: run_comparison(
             data,
             models,
             args.protocol,
@@ -250,33 +249,11 @@ def run_compare_command(args: argparse.Namespace) -> int:
             progress=True,
             out=out / "results.csv",
             random_state=args.seed,
-        )
-    except KeyboardInterrupt:
-        finished = (
-            f"Finished fits are in {out / 'results.csv'}"
-            if (out / "results.csv").exists()
-            else "No fit had finished"
-        )
-        print(
-            f"\nInterrupted. {finished}; rerun with --out {out} to resume.",
-            file=sys.stderr,
-            flush=True,
-        )
+        ),
+        unit="fit",
+    )
+    if results is None:
         return 130
-    except FileInUseError as exc:
-        reason = str(exc).replace("or write to another file", "or pass another --out")
-        parser.error(f"--out {out} is in use: {reason}")
-    except ResumeError as exc:
-        parser.error(
-            f"--out {out} holds results of another run ({'; '.join(exc.differences)}); pass "
-            f"another --out, or delete {exc.path} to start afresh"
-        )
-    except OSError as exc:
-        parser.error(f"cannot write to --out {out}: {exc}")
-    except ValueError as exc:
-        if str(out / "results.csv") in str(exc):  # a results file of another kind
-            parser.error(f"--out {out} cannot be resumed: {exc} (or pass another --out)")
-        parser.error(str(exc))
 
     summary = summarize(results)
     summary.to_csv(out / "summary.csv")

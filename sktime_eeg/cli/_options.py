@@ -5,10 +5,12 @@ once (usage errors before anything is loaded, fitted or written)."""
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SIMULATED_SFREQ", "add_data_options", "check_data_options"]
+__all__ = ["SIMULATED_SFREQ", "add_data_options", "check_data_options", "run_into_out"]
 
 #: Sampling rate of the simulated data of both commands, in Hz.
 SIMULATED_SFREQ = 100.0
@@ -131,3 +133,58 @@ def _check_out_writable(parser: argparse.ArgumentParser, out: Path) -> None:
         check_writable(out / "results.csv")
     except OSError as exc:
         parser.error(f"--out {out} is not writable ({exc}); pass a writable folder")
+
+
+def run_into_out(
+    parser: argparse.ArgumentParser, out: Path, run: Callable[[], Any], *, unit: str
+) -> Any:
+    """Run ``run()``, which writes ``out / "results.csv"``; its errors become usage errors.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser (errors show its usage and exit with status 2).
+    out : Path
+        The ``--out`` folder.
+    run : callable
+        Runs the command's work and returns its result table.
+    unit : str
+        What one result row is ("fit", "row"), for the interruption message.
+
+    Returns
+    -------
+    object or None
+        What ``run()`` returned; None when it was interrupted (Ctrl-C), after saying where
+        the finished results are and how to resume.
+    """
+    from ..evaluation import FileInUseError, ResumeError
+
+    results_path = out / "results.csv"
+    try:
+        return run()
+    except KeyboardInterrupt:
+        finished = (
+            f"Finished {unit}s are in {results_path}"
+            if results_path.exists()
+            else f"No {unit} had finished"
+        )
+        print(
+            f"\nInterrupted. {finished}; rerun with --out {out} to resume.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    except FileInUseError as exc:
+        reason = str(exc).replace("or write to another file", "or pass another --out")
+        parser.error(f"--out {out} is in use: {reason}")
+    except ResumeError as exc:
+        parser.error(
+            f"--out {out} holds results of another run ({'; '.join(exc.differences)}); pass "
+            f"another --out, or delete {exc.path} to start afresh"
+        )
+    except OSError as exc:
+        parser.error(f"cannot write to --out {out}: {exc}")
+    except ValueError as exc:
+        if str(results_path) in str(exc):  # a results file of another kind
+            parser.error(f"--out {out} cannot be resumed: {exc} (or pass another --out)")
+        parser.error(str(exc))
