@@ -14,7 +14,16 @@ Rows are appended to ``--out`` (JSON lines) as they finish; a rerun with the sam
 what it holds, so an interrupted run resumes. ``--dataset simulated`` replaces the recordings
 by simulated motor imagery with five sessions per subject (22 channels, 250 Hz; a sanity
 check for subjects that are not on disk). The braindecode row (ShallowFBCSPNet, 100 epochs,
-the full 4 s window) is run only when braindecode is importable.
+the full 4 s window) is run when braindecode is importable, or, with
+``--braindecode-python PATH``, by that interpreter in a subprocess -- braindecode imports
+torchaudio, which has no release for every torch (none for 2.13), so it may need a virtual
+environment of its own::
+
+    python -m venv bd && bd/bin/pip install torch==2.9.1 'torchaudio==2.9.*' braindecode
+    python benchmarks/bench_bnci2b.py --models braindecode --braindecode-python bd/bin/python
+
+The subprocess gets the training and test arrays in a temporary ``.npz`` file and returns
+the predictions and its fit time (measured inside it, interpreter start-up excluded).
 """
 
 from __future__ import annotations
@@ -22,7 +31,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +53,10 @@ MODELS = {
     "conformer": "ConformerEEGClassifier (2d stem)",
     "conv2d-crop500": "Conv2DEEGClassifier(crop_length=500)",
     "conformer-crop500": "ConformerEEGClassifier(crop_length=500)",
+    "conv2d-pool375": "Conv2DEEGClassifier(pool_length=375, pool_stride=75)",
     "conv2d-ea": "RunningEuclideanAligner + Conv2DEEGClassifier",
+    "conv2d-pool375-ea": "RunningEuclideanAligner + Conv2D(pool_length=375, pool_stride=75)",
+    "conv2d-poolg-ea": "RunningEuclideanAligner + Conv2D(pool_length=726, pool_stride=1)",
     "conformer-ea": "RunningEuclideanAligner + ConformerEEGClassifier (2d stem)",
     "ts-lr-ea": "RunningEuclideanAligner + TS+LR",
     "braindecode": "braindecode ShallowFBCSPNet, 100 epochs, full 4 s window",
@@ -74,6 +88,12 @@ def make_model(name: str):
         "conformer": lambda: ConformerEEGClassifier(random_state=0),
         "conv2d-crop500": lambda: Conv2DEEGClassifier(crop_length=500, random_state=0),
         "conformer-crop500": lambda: ConformerEEGClassifier(crop_length=500, random_state=0),
+        "conv2d-pool375": lambda: Conv2DEEGClassifier(
+            pool_length=375, pool_stride=75, random_state=0
+        ),
+        # one pooling window over the whole 750-sample trial (726 = 750 - kernel 25 + 1):
+        # log variance of each spatiotemporal filter, as in CSP
+        "conv2d-poolg": lambda: Conv2DEEGClassifier(pool_length=726, pool_stride=1, random_state=0),
     }[base]()
     if aligned:
         model = make_pipeline(RunningEuclideanAligner(), model)
@@ -83,11 +103,12 @@ def make_model(name: str):
 def fit_predict_braindecode(X_train, y_train, X_test):
     """braindecode's ShallowFBCSPNet in its EEGClassifier, 100 epochs (only if installed)."""
     import torch
+
+    torch.manual_seed(0)
     from braindecode import EEGClassifier
     from braindecode.models import ShallowFBCSPNet
 
     classes, y_enc = np.unique(y_train, return_inverse=True)
-    torch.manual_seed(0)
     clf = EEGClassifier(
         ShallowFBCSPNet,
         module__n_chans=X_train.shape[1],
@@ -105,6 +126,37 @@ def fit_predict_braindecode(X_train, y_train, X_test):
     std = X_train.std(axis=(0, 2), keepdims=True)
     clf.fit(((X_train - mean) / std).astype(np.float32), y_enc)
     return classes[clf.predict(((X_test - mean) / std).astype(np.float32))]
+
+
+def fit_predict_braindecode_subprocess(python: str, threads: int, X_train, y_train, X_test):
+    """:func:`fit_predict_braindecode` run by another interpreter.
+
+    Returns the predictions, the fit time in s and the worker's torch / braindecode versions.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        data, out = Path(tmp) / "data.npz", Path(tmp) / "out.npz"
+        np.savez(data, X_train=X_train, y_train=y_train, X_test=X_test)
+        cmd = [python, str(Path(__file__).resolve()), "--braindecode-worker", str(data), str(out)]
+        cmd += ["--threads", str(threads)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{python} failed on the braindecode row:\n{done.stderr[-3000:]}")
+        with np.load(out) as result:
+            return result["pred"], float(result["fit_s"]), str(result["versions"])
+
+
+def braindecode_worker(data: Path, out: Path) -> None:
+    """The subprocess side: fit and predict the arrays in ``data``, save to ``out``."""
+    with np.load(data) as arrays:
+        X_train, y_train, X_test = arrays["X_train"], arrays["y_train"], arrays["X_test"]
+    start = time.perf_counter()
+    pred = fit_predict_braindecode(X_train, y_train, X_test)
+    fit_s = time.perf_counter() - start
+    import braindecode
+    import torch
+
+    versions = f"torch {torch.__version__}, braindecode {braindecode.__version__}"
+    np.savez(out, pred=pred, fit_s=fit_s, versions=versions)
 
 
 def load_subject(dataset: str, subject: int):
@@ -129,11 +181,17 @@ def load_subject(dataset: str, subject: int):
     return data.X, data.y, data.session.astype(int)
 
 
-def run_one(name: str, X, y, session) -> dict:
+def run_one(name: str, X, y, session, braindecode_python=None, threads=2) -> dict:
     train = np.isin(session, TRAIN_SESSIONS)
-    test = np.isin(session, TEST_SESSIONS)
+    # Test sessions in order, each in recording order (as the other rows predict them).
+    test = np.concatenate([np.flatnonzero(session == s) for s in TEST_SESSIONS])
     start = time.perf_counter()
-    if name == "braindecode":
+    extra = {}
+    if name == "braindecode" and braindecode_python:
+        pred, fit_s, extra["versions"] = fit_predict_braindecode_subprocess(
+            braindecode_python, threads, X[train], y[train], X[test]
+        )
+    elif name == "braindecode":
         pred = fit_predict_braindecode(X[train], y[train], X[test])
         fit_s = time.perf_counter() - start
     else:
@@ -149,12 +207,12 @@ def run_one(name: str, X, y, session) -> dict:
         # trial with the trials of its session before it).
         pred = np.concatenate([model.predict(Xw[session == s]) for s in TEST_SESSIONS])
     y_test = np.concatenate([y[session == s] for s in TEST_SESSIONS])
-    return {"acc": float(np.mean(pred == y_test)), "fit_s": fit_s}
+    return {"acc": float(np.mean(pred == y_test)), "fit_s": fit_s, **extra}
 
 
 def print_table(rows: list[dict], models: list[str], subjects: list[int]) -> None:
     by_key = {(r["model"], r["subject"]): r for r in rows}
-    head = f"{'model':48s} " + " ".join(f"{'S' + str(s):>6s}" for s in subjects)
+    head = f"{'model':66s} " + " ".join(f"{'S' + str(s):>6s}" for s in subjects)
     print("\n" + head + f" {'mean':>6s} {'fit s':>7s}")
     for model in models:
         cells, accs, times = [], [], []
@@ -167,7 +225,7 @@ def print_table(rows: list[dict], models: list[str], subjects: list[int]) -> Non
         if not accs:
             continue
         mean = f"{100 * np.mean(accs):6.1f}" + ("*" if len(accs) < len(subjects) else "")
-        print(f"{MODELS[model]:48s} " + " ".join(cells) + f" {mean:>6s} {np.mean(times):7.1f}")
+        print(f"{MODELS[model]:66s} " + " ".join(cells) + f" {mean:>6s} {np.mean(times):7.1f}")
     print("(accuracy %, test sessions 4-5; fit s: mean fit time per subject; * = not all subjects)")
 
 
@@ -178,14 +236,24 @@ def main() -> None:
     parser.add_argument("--dataset", choices=["bnci2014_004", "simulated"], default="bnci2014_004")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--out", type=Path, default=Path("bench_bnci2b.jsonl"))
+    parser.add_argument(
+        "--braindecode-python",
+        help="an interpreter that imports braindecode, to run its row in a subprocess",
+    )
+    parser.add_argument("--braindecode-worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     import torch
 
+    if args.braindecode_worker:
+        torch.set_num_threads(args.threads)
+        braindecode_worker(*args.braindecode_worker)
+        return
+
     torch.set_num_threads(args.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     models = list(args.models)
-    if "braindecode" in models and not braindecode_available():
+    if "braindecode" in models and not (args.braindecode_python or braindecode_available()):
         print(
             "braindecode is not importable here (not installed, or torchaudio does not load "
             "beside this torch): its row is skipped."
@@ -212,7 +280,7 @@ def main() -> None:
                 "dataset": args.dataset,
                 "model": model,
                 "subject": subject,
-                **run_one(model, X, y, session),
+                **run_one(model, X, y, session, args.braindecode_python, args.threads),
             }
             rows.append(row)
             with args.out.open("a") as f:

@@ -441,6 +441,48 @@ def test_real_data_bnci2014_004_subject4(cls, bnci_subject4):
         assert folded.score(X_test, y_test) == accuracy
 
 
+def test_one_pooling_window_over_the_trial_is_log_variance_per_filter(easy):
+    """The fast recipe's head: pool_length = n_times - kernel_length + 1, stride 1."""
+    X, y = easy  # 100 samples
+    params = dict(FAST, kernel_length=25, pool_length=100 - 25 + 1, pool_stride=1)
+    clf = Conv2DEEGClassifier(**params, random_state=0).fit(X, y)
+    net = clf.net_.module_.eval()
+    assert net.n_pooled == 1
+    assert net.classifier.weight.shape == (2, FAST["n_filters"])  # one weight per filter
+    x = torch.randn(5, 3, 100, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        filtered = net.bnorm(net.stem(x))  # (n_trials, n_filters, n_times - 24)
+        expected = torch.log(torch.clamp((filtered**2).mean(-1), min=1e-6))
+        torch.testing.assert_close(net.features(x)[:, :, 0], expected, rtol=1e-5, atol=1e-5)
+    # the 1D network with the same head folds into it exactly
+    conv1d = Conv1DEEGClassifier(**params, n_filters_time=6, random_state=0).fit(X, y)
+    np.testing.assert_allclose(conv1d.fold().predict_proba(X), conv1d.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_real_data_fast_recipe_bnci2014_004_subject1():
+    """The recipe chosen on training sessions (docs/benchmarks_bnci2b.rst): running
+    alignment + one pooling window, sessions 1-3 -> 4-5 of subject 1 (chance 0.5; the
+    default Conv2D gets 0.70 there, the recipe 0.81)."""
+    from helpers import require_shared_data
+
+    from sktime_eeg.preprocessing import RunningEuclideanAligner
+
+    require_shared_data("bnci2014_004")
+    from benchmarks.local_data import load_bnci2014_004
+
+    X, y, session = load_bnci2014_004(1, (1, 2, 3, 4, 5))
+    X = X[:, :, 125:875]  # 0.5-3.5 s after the cue
+    train = session <= 3
+    pipe = make_pipeline(
+        RunningEuclideanAligner(),
+        Conv2DEEGClassifier(pool_length=726, pool_stride=1, random_state=0),
+    )
+    pipe.fit(X[train], y[train], runningeuclideanaligner__groups=session[train])
+    accuracy = np.mean([np.mean(pipe.predict(X[session == s]) == y[session == s]) for s in (4, 5)])
+    assert accuracy >= 0.75, accuracy
+
+
 def test_cross_val_score_directly_on_epochs(easy):
     """scikit-learn hands each fold a list of one-trial Epochs; they are joined back."""
     X, y = easy
