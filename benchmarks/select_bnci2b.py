@@ -71,6 +71,8 @@ class SegmentRecombination(BatchTransform):
         out = X.clone()
         for k in range(n_classes):
             idx = torch.nonzero(labels == k).flatten()
+            if idx.numel() == 0:  # class absent from this batch
+                continue
             for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
                 source = idx[torch.randint(idx.numel(), (idx.numel(),))]
                 out[idx, :, start:stop] = X[source, :, start:stop]
@@ -250,7 +252,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--conformer-layers", type=int, default=6)
     parser.add_argument("--out", type=Path, default=Path("select_bnci2b.jsonl"))
+    parser.add_argument(
+        "--summarize",
+        type=Path,
+        metavar="ROWS",
+        help="print the table of a rows file over the fits of --seeds, and exit",
+    )
     args = parser.parse_args()
+    if args.summarize:
+        summarize(args.summarize, seeds=args.seeds)
+        return
+    if args.model == "ts-lr" and args.seeds != [0]:
+        parser.error("ts-lr has no seed; run it with the default --seeds 0")
     torch.set_num_threads(args.threads)
     done = set()
     if args.out.exists():
@@ -282,7 +295,7 @@ def main() -> None:
                         f"{acc:.3f} ({fit_s:.1f} s)",
                         flush=True,
                     )
-    summarize(args.out)
+    summarize(args.out, seeds=args.seeds)
 
 
 def score_config(model, config, seed, X, y, session, train, valid, args) -> tuple[float, float]:
@@ -291,11 +304,15 @@ def score_config(model, config, seed, X, y, session, train, valid, args) -> tupl
     align = params.pop("align", False)
     front = params.pop("front", None)
     n_seeds = params.pop("n_seeds", 1)
+    if align and front is not None:
+        raise ValueError(f"config {config!r}: 'align' and 'front' cannot be combined")
     if model == "conformer":
         params["n_layers"] = args.conformer_layers
     start = time.perf_counter()
     proba = 0.0
-    for member in range(seed, seed + n_seeds):  # an ensemble: seeds seed .. seed + n - 1
+    # An ensemble of n networks: seeds n * seed .. n * seed + n - 1, so that the ensembles of
+    # different --seeds share no member (seed 0: 0 .. n - 1, as before --seeds existed).
+    for member in range(n_seeds * seed, n_seeds * (seed + 1)):
         clf = make_ts_lr() if model == "ts-lr" else MODELS[model](**params, random_state=member)
         if align:  # sessions aligned causally; the valid session as one group
             clf = make_pipeline(RunningEuclideanAligner(), clf)
@@ -309,13 +326,16 @@ def score_config(model, config, seed, X, y, session, train, valid, args) -> tupl
     return float(np.mean(clf.classes_[np.argmax(proba, axis=1)] == y[valid])), fit_s
 
 
-def summarize(path: Path) -> None:
+def summarize(path: Path, seeds=None) -> None:
     """Mean inner-validation accuracy per (model, config), and the paired difference from the
     model's "base" over the (subject, fold, seed) fits both have, with its t statistic over
-    subjects (each subject's differences averaged first)."""
+    subjects (each subject's differences averaged first). ``seeds``: only the fits of these
+    seeds (None: all)."""
     from scipy import stats
 
     rows = [json.loads(line) for line in path.read_text().splitlines()]
+    if seeds is not None:
+        rows = [row for row in rows if row.get("seed", 0) in seeds]
     acc: dict[tuple[str, str], dict[tuple[int, int, int], float]] = {}
     times: dict[tuple[str, str], list[float]] = {}
     for row in rows:

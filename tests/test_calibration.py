@@ -357,6 +357,22 @@ def test_plot_and_trials_to_reach():
     assert np.isnan(trials_to_reach(equal, {s: v + 1 / 240 for s, v in within.items()})["c"])
 
 
+def test_plot_says_when_every_row_was_skipped_and_refuses_unknown_strategies():
+    import warnings
+
+    table = pd.DataFrame(
+        dict(strategy="finetune", subject=[1, 2], n_calibration=[0, 0], accuracy=np.nan)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "No artists with labels" warning from the legend
+        ax = plot_calibration_curve(table)
+    assert not ax.get_lines()
+    assert "every row of ['finetune'] was skipped or failed" in ax.texts[0].get_text()
+    assert ax.get_legend() is None
+    with pytest.raises(ValueError, match=r"strategies \['pooled'\] are not in results"):
+        plot_calibration_curve(table, strategies=["pooled"])
+
+
 def _calibrate_parser():
     import argparse
 

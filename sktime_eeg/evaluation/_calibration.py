@@ -1093,6 +1093,13 @@ def plot_calibration_curve(
     Returns
     -------
     matplotlib.axes.Axes
+        With a line per strategy; when no row has a score (all skipped or failed), a note
+        saying so instead of lines.
+
+    Raises
+    ------
+    ValueError
+        If ``score`` is not a column, or a name in ``strategies`` is not in ``results``.
     """
     import matplotlib.pyplot as plt
 
@@ -1100,8 +1107,13 @@ def plot_calibration_curve(
         raise ValueError(f"score {score!r} is not a column of results ({list(results.columns)}).")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
+    available = list(dict.fromkeys(results["strategy"]))
+    names = available if strategies is None else list(strategies)
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise ValueError(f"strategies {unknown} are not in results; it has {available}.")
     summary = _summary(results, score, confidence)
-    names = list(dict.fromkeys(results["strategy"])) if strategies is None else list(strategies)
+    drawn = 0
     for name in names:
         part = summary[summary["strategy"] == name].sort_values("n_calibration")
         if part.empty:
@@ -1109,6 +1121,17 @@ def plot_calibration_curve(
         (line,) = ax.plot(part["n_calibration"], part["mean"], marker="o", label=name)
         ax.fill_between(
             part["n_calibration"], part["low"], part["high"], color=line.get_color(), alpha=0.15
+        )
+        drawn += 1
+    if not drawn:  # every row skipped or failed: say so on the figure, not with an empty plot
+        ax.text(
+            0.5,
+            0.5,
+            f"no {score} to plot: every row of {names} was skipped or failed\n"
+            "(the reason is in the results' 'error' column)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
         )
     if reference is not None:
         refs = reference if isinstance(reference, Mapping) else {"reference": reference}
@@ -1121,7 +1144,8 @@ def plot_calibration_curve(
     ax.set_xlabel("calibration trials of the new subject (k)")
     n_subjects = results["subject"].nunique()
     ax.set_ylabel(f"{score} (mean over {n_subjects} subjects, {confidence:.0%} CI)")
-    ax.legend(fontsize="small")
+    if drawn or reference is not None:
+        ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     return ax
 
