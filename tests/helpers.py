@@ -3,6 +3,7 @@ small synthetic data sets. Test modules import them with ``from helpers import .
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -16,6 +17,15 @@ if str(ROOT) not in sys.path:  # for ``benchmarks.local_data``, the readers of .
 from benchmarks.local_data import shared_data_dir  # noqa: E402
 
 SHARED_DATA = shared_data_dir()
+
+
+def load_script(relative_path: str):
+    """Import a script of the repository (an example, a benchmark) as a module, by path."""
+    path = ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def require_shared_data(subdir: str) -> Path:

@@ -1,22 +1,14 @@
 """The benchmark scripts' own plumbing (their numbers are measured by running them)."""
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import load_script
 
 
 def _bench_bnci2b():
-    spec = importlib.util.spec_from_file_location(
-        "bench_bnci2b", ROOT / "benchmarks" / "bench_bnci2b.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/bench_bnci2b.py")
 
 
 def test_braindecode_subprocess_failure_is_reported_with_its_cause():

@@ -1,23 +1,15 @@
 """The permutation test of claim 3 in ``examples/plot_paper_study.py`` (exact and sampled)."""
 
-import importlib.util
 from itertools import combinations, product
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import load_script
 
 
 @pytest.fixture(scope="module")
 def study():
-    spec = importlib.util.spec_from_file_location(
-        "plot_paper_study", ROOT / "examples" / "plot_paper_study.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("examples/plot_paper_study.py")
 
 
 def _similarity(labels, effect, rng):
