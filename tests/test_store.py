@@ -257,6 +257,74 @@ def test_fingerprints_are_stable_across_processes_and_clones():
     )
 
 
+def test_functions_are_fingerprinted_by_what_they_compute():
+    """Not by name alone: two lambdas of one scope, or closures over other values, differ;
+    equal code and values give equal texts, also under another hash seed."""
+    from helpers import keep_motor_channels
+
+    from sktime_eeg.evaluation._fingerprint import canonical_text
+
+    def scaled(k):
+        return lambda X: X * k
+
+    assert canonical_text(scaled(2)) == canonical_text(scaled(2))
+    assert canonical_text(scaled(2)) != canonical_text(scaled(3))
+    first, second = (lambda X: X + 1), (lambda X: X - 1)
+    assert canonical_text(first) != canonical_text(second)
+    assert canonical_text(first).startswith(f"{__name__}.")
+    assert "<lambda>[" in canonical_text(first)
+
+    def with_default(k):
+        def multiply(X, factor=k):
+            return X * factor
+
+        return multiply
+
+    assert canonical_text(with_default(2)) != canonical_text(with_default(3))
+
+    # a module (say, in a closure) by its name, not its repr, which holds the install path
+    assert canonical_text(np) == "module numpy"
+
+    def countdown(n):  # refers to itself through its closure
+        return countdown(n - 1) if n else 0
+
+    assert canonical_text(countdown) == canonical_text(countdown)
+    here = canonical_text(keep_motor_channels)  # its code holds a frozenset constant
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from helpers import keep_motor_channels;"
+        "from sktime_eeg.evaluation._fingerprint import canonical_text;"
+        "print(canonical_text(keep_motor_channels))"
+    )
+    for seed in ("1", "987"):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        )
+        assert result.stdout.strip().splitlines()[-1] == here
+
+
+def test_a_changed_function_in_a_pipeline_is_another_run(eeg, tmp_path):
+    X, y = eeg
+    out = tmp_path / "results.csv"
+    features = [lambda X: np.log(np.var(X, axis=2)), lambda X: np.log(np.var(X, axis=2) + 1)]
+
+    def run(func):
+        model = make_pipeline(FunctionTransformer(func), LinearDiscriminantAnalysis())
+        return compare({"logvar": model}, X, y, cv=3, out=out, progress=False, tags={"subject": 1})
+
+    run(features[0])
+    written = out.read_bytes()
+    with pytest.raises(ResumeError, match=r"model='logvar'.*functiontransformer__func"):
+        run(features[1])  # same name (<lambda>), other computation
+    assert out.read_bytes() == written
+    run(features[0])  # the same function resumes
+    assert out.read_bytes() == written
+
+
 def test_data_fingerprints_cover_epochs_metadata_and_copy_nothing():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((240, 22, 500))  # 21 MB, a realistic size

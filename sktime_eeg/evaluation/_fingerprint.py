@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import re
+import threading
 import types
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -35,6 +36,8 @@ _DIGEST_SIZE = 8
 #: Bytes hashed per call for arrays that are not C-contiguous (no full copy is made).
 _BLOCK_BYTES = 1 << 20
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: Functions whose canonical text is being built in this thread (a recursive closure stops).
+_IN_PROGRESS = threading.local()
 
 
 def _hasher() -> Any:
@@ -174,6 +177,45 @@ def _qualified_name(obj: Any) -> str:
     return f"{module}.{name}" if module else name
 
 
+def _update_code(hasher: Any, code: types.CodeType, exposed: set[int]) -> None:
+    """Hash a code object: its bytecode, names and constants (nested code objects too)."""
+    hasher.update(code.co_code)
+    _update_text(hasher, repr((code.co_names, code.co_varnames, code.co_freevars)))
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _update_code(hasher, const, exposed)
+        else:  # canonical, so a frozenset constant hashes alike under every hash seed
+            _update_text(hasher, _canonical(const, exposed))
+
+
+def _canonical_function(func: types.FunctionType, exposed: set[int]) -> str:
+    """Qualified name and a hash of what the function computes: its code, default arguments
+    and closure values -- two lambdas of one scope, or one factory's closures over other
+    values, differ; the same source gives the same text in every process of a Python
+    version."""
+    active = getattr(_IN_PROGRESS, "ids", None)
+    if active is None:
+        active = _IN_PROGRESS.ids = set()
+    if id(func) in active:  # a closure referring to itself
+        return _qualified_name(func)
+    active.add(id(func))
+    try:
+        hasher = _hasher()
+        _update_code(hasher, func.__code__, exposed)
+        _update_text(hasher, _canonical(func.__defaults__, exposed))
+        _update_text(hasher, _canonical(func.__kwdefaults__, exposed))
+        for cell in func.__closure__ or ():
+            try:
+                contents = cell.cell_contents
+            except ValueError:  # a cell not filled yet
+                _update_text(hasher, "<empty cell>")
+            else:
+                _update_text(hasher, _canonical(contents, exposed))
+    finally:
+        active.discard(id(func))
+    return f"{_qualified_name(func)}[{hasher.hexdigest()}]"
+
+
 def _canonical(value: Any, exposed: set[int]) -> str:
     """A text that equals for equal parameter values in every process (no addresses)."""
     value = _plain(value)
@@ -201,13 +243,15 @@ def _canonical(value: Any, exposed: set[int]) -> str:
         return f"RandomState({hasher.hexdigest()})"
     if isinstance(value, type):
         return _qualified_name(value)
+    if isinstance(value, types.ModuleType):  # by name: its repr holds the install path
+        return f"module {value.__name__}"
     if isinstance(value, functools.partial):
         args = _canonical(value.args, exposed)
         keywords = _canonical(dict(value.keywords), exposed)
         return f"partial({_canonical(value.func, exposed)}, {args}, {keywords})"
-    if isinstance(
-        value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, np.ufunc)
-    ):
+    if isinstance(value, types.FunctionType):
+        return _canonical_function(value, exposed)
+    if isinstance(value, (types.BuiltinFunctionType, types.MethodType, np.ufunc)):
         return _qualified_name(value)
     if hasattr(value, "get_params") and not isinstance(value, type):
         name = _qualified_name(type(value))
@@ -241,10 +285,15 @@ def canonical_params(estimator: Any) -> dict[str, str]:
 
     From ``get_params(deep=True)``, so the parameters of pipeline steps and nested estimators
     are listed under their ``step__param`` names. Values become texts that are equal in every
-    process for equal settings: numbers and strings by ``repr``, classes and functions by
-    their qualified name (``module.qualname``), arrays and ``RandomState`` instances by a hash
-    of their contents, nested estimators by class name (their parameters have their own
-    entries), other objects by ``repr`` without memory addresses.
+    process for equal settings: numbers and strings by ``repr``, classes, builtins, ufuncs
+    and methods by their qualified name (``module.qualname``), Python functions (lambdas
+    included) by their qualified name and a hash of their compiled code, default arguments
+    and closure values (so two lambdas, or two closures over other values, differ; another
+    Python version may compile the same source differently, and a resume then refuses the
+    file rather than mix it; globals a function reads are not included), arrays and
+    ``RandomState`` instances by a hash of their contents, nested estimators by class name
+    (their parameters have their own entries), other objects by ``repr`` without memory
+    addresses.
 
     Parameters
     ----------
