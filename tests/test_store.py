@@ -282,6 +282,16 @@ def test_functions_are_fingerprinted_by_what_they_compute():
 
     assert canonical_text(with_default(2)) != canonical_text(with_default(3))
 
+    def total(n):
+        result = 0.0
+        for i in range(n):
+            result += i * 2.0
+        return result
+
+    cold = canonical_text(total)
+    for _ in range(2000):  # the interpreter specializes hot code; the text must not change
+        total(20)
+    assert canonical_text(total) == cold
     # a module (say, in a closure) by its name, not its repr, which holds the install path
     assert canonical_text(np) == "module numpy"
 
