@@ -43,6 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 WINDOW = slice(125, 875)  # 0.5-3.5 s after the cue at 250 Hz
+#: One pooling window over the whole trial after the default 25-sample kernel (726 samples).
+POOL_WHOLE_TRIAL = WINDOW.stop - WINDOW.start - 25 + 1
 TRAIN_SESSIONS, TEST_SESSIONS = (1, 2, 3), (4, 5)
 
 #: Row label -> description; the order of the table.
@@ -91,9 +93,11 @@ def make_model(name: str):
         "conv2d-pool375": lambda: Conv2DEEGClassifier(
             pool_length=375, pool_stride=75, random_state=0
         ),
-        # one pooling window over the whole 750-sample trial (726 = 750 - kernel 25 + 1):
-        # log variance of each spatiotemporal filter, as in CSP
-        "conv2d-poolg": lambda: Conv2DEEGClassifier(pool_length=726, pool_stride=1, random_state=0),
+        # one pooling window over the whole trial: log variance of each spatiotemporal
+        # filter, as in CSP
+        "conv2d-poolg": lambda: Conv2DEEGClassifier(
+            pool_length=POOL_WHOLE_TRIAL, pool_stride=1, random_state=0
+        ),
     }[base]()
     if aligned:
         model = make_pipeline(RunningEuclideanAligner(), model)

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
+from benchmarks.bench_bnci2b import POOL_WHOLE_TRIAL, WINDOW  # noqa: E402
 from benchmarks.local_data import load_bnci2014_004  # noqa: E402
 from sktime_eeg import (  # noqa: E402
     ConformerEEGClassifier,
@@ -51,8 +52,6 @@ from sktime_eeg.augment import (  # noqa: E402
 )
 from sktime_eeg.baselines import make_ts_lr  # noqa: E402
 from sktime_eeg.preprocessing import RunningEuclideanAligner  # noqa: E402
-
-WINDOW = slice(125, 875)  # 0.5-3.5 s after the cue at 250 Hz
 
 
 class SegmentRecombination(BatchTransform):
@@ -209,7 +208,7 @@ CONFIGS = {
     "tnorm": {"front": TrialNorm},
     "tscale": {"front": TrialScale},
     "pool375": {"pool_length": 375, "pool_stride": 75},
-    "poolg": {"pool_length": 726, "pool_stride": 1},
+    "poolg": {"pool_length": POOL_WHOLE_TRIAL, "pool_stride": 1},
     "drop0": {"dropout": 0.0},
     "lr2e3": {"lr": 2e-3},
     "bs32_lr5e4": {"batch_size": 32, "lr": 5e-4},
@@ -230,7 +229,7 @@ CONFIGS = {
     "pool375_drop25": {"pool_length": 375, "pool_stride": 75, "dropout": 0.25},
     "pool375_ea": {"pool_length": 375, "pool_stride": 75, "align": True},
     "pool250_ea": {"pool_length": 250, "pool_stride": 50, "align": True},
-    "poolg_ea": {"pool_length": 726, "pool_stride": 1, "align": True},
+    "poolg_ea": {"pool_length": POOL_WHOLE_TRIAL, "pool_stride": 1, "align": True},
     "pool375_drop25_ea": {
         "pool_length": 375,
         "pool_stride": 75,
