@@ -12,10 +12,11 @@ from ._align import EuclideanAligner, _group_indices
 from ._base import _BaseEEGTransformer
 
 
-def _inv_sqrt_batch(matrices: np.ndarray) -> np.ndarray:
-    """``M^{-1/2}`` of each symmetric positive definite matrix of ``(n, C, C)``."""
-    eigvals, eigvecs = np.linalg.eigh(matrices)
-    return (eigvecs / np.sqrt(eigvals)[:, None, :]) @ eigvecs.transpose(0, 2, 1)
+def _covariances(data: np.ndarray) -> np.ndarray:
+    """``X X^T / T`` of each trial of ``(n, C, T)`` (pyRiemann, not centered), ``(n, C, C)``."""
+    from pyriemann.estimation import Covariances
+
+    return Covariances(estimator="scm", assume_centered=True).transform(data)
 
 
 class RunningEuclideanAligner(_BaseEEGTransformer):
@@ -94,13 +95,12 @@ class RunningEuclideanAligner(_BaseEEGTransformer):
         check_real(self.shrinkage, "shrinkage", owner, low=0.0, high=1.0, high_inclusive=False)
 
     def _shrunk(self, references: np.ndarray) -> np.ndarray:
+        """pyRiemann's shrinkage towards ``tr / C * I`` of each reference of ``(n, C, C)``."""
         if self.shrinkage == 0:
             return references
-        n_channels = references.shape[-1]
-        trace = np.trace(references, axis1=1, axis2=2)[:, None, None]
-        return (1 - self.shrinkage) * references + self.shrinkage * trace / n_channels * np.eye(
-            n_channels
-        )
+        from pyriemann.estimation import Shrinkage
+
+        return Shrinkage(shrinkage=self.shrinkage).transform(references)
 
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> RunningEuclideanAligner:
         """Learn the prior reference: the mean covariance of all training trials.
@@ -124,8 +124,7 @@ class RunningEuclideanAligner(_BaseEEGTransformer):
         eeg = self._validate(X, reset=True)
         check_groups(groups, eeg.n_trials)
         data, _ = EuclideanAligner._data_of(eeg)
-        covariances = np.einsum("nct,ndt->ncd", data, data) / data.shape[-1]
-        reference = self._shrunk(covariances.mean(axis=0)[None])[0]
+        reference = self._shrunk(_covariances(data).mean(axis=0)[None])[0]
         eigvals = np.linalg.eigvalsh(reference)
         if not eigvals[0] > eigvals[-1] * 1e-10:
             raise ValueError(
@@ -154,6 +153,8 @@ class RunningEuclideanAligner(_BaseEEGTransformer):
             Aligned EEG (new Epochs with the data channels aligned for Epochs input, else a
             float64 array, 2D for 2D input).
         """
+        from pyriemann.geometry.base import invsqrtm
+
         check_is_fitted(self)
         self._check_params()
         eeg = self._validate(X, reset=False)
@@ -168,12 +169,12 @@ class RunningEuclideanAligner(_BaseEEGTransformer):
         weight = float(self.prior_weight)
         for _, idx in _group_indices(groups, eeg.n_trials):
             trials = data[idx]
-            covariances = np.einsum("nct,ndt->ncd", trials, trials) / trials.shape[-1]
+            covariances = _covariances(trials)
             # Sum of the covariances of the trials before each one: 0, C_0, C_0 + C_1, ...
             before = np.cumsum(covariances, axis=0) - covariances
             counts = np.arange(idx.size, dtype=np.float64)[:, None, None]
             references = self._shrunk((weight * self.reference_ + before) / (weight + counts))
-            out[idx] = _inv_sqrt_batch(references) @ trials
+            out[idx] = invsqrtm(references) @ trials
         return EuclideanAligner._output(eeg, out, picks)
 
     def fit_transform(self, X: Any, y: Any = None, groups: Any = None) -> Any:
