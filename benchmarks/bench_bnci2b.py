@@ -9,6 +9,7 @@ the trials before it, :class:`~sktime_eeg.preprocessing.RunningEuclideanAligner`
     python benchmarks/bench_bnci2b.py                      # subjects 1-6, all models
     python benchmarks/bench_bnci2b.py --models conv2d ts-lr --subjects 1 2
     python benchmarks/bench_bnci2b.py --dataset simulated --subjects 101 102
+    python benchmarks/bench_bnci2b.py --models conv2d conv2d-ea --seeds 0 1 2   # seed spread
 
 Rows are appended to ``--out`` (JSON lines) as they finish; a rerun with the same file skips
 what it holds, so an interrupted run resumes. ``--dataset simulated`` replaces the recordings
@@ -65,6 +66,10 @@ MODELS = {
 }
 
 
+#: Rows without a network seed of the package's: run once, with seed 0.
+SEEDLESS = ("ts-lr", "ts-lr-ea", "braindecode")
+
+
 def braindecode_available() -> bool:
     try:
         import braindecode  # noqa: F401
@@ -73,8 +78,9 @@ def braindecode_available() -> bool:
     return True
 
 
-def make_model(name: str):
-    """Unfitted model and whether it aligns sessions (then fit takes the sessions)."""
+def make_model(name: str, seed: int = 0):
+    """Unfitted model (networks seeded with ``seed``) and whether it aligns sessions (then fit
+    takes the sessions)."""
     from sklearn.pipeline import make_pipeline
 
     from sktime_eeg import ConformerEEGClassifier, Conv1DEEGClassifier, Conv2DEEGClassifier
@@ -85,18 +91,18 @@ def make_model(name: str):
     base = name[: -len("-ea")] if aligned else name
     model = {
         "ts-lr": lambda: make_ts_lr(),
-        "conv1d": lambda: Conv1DEEGClassifier(random_state=0),
-        "conv2d": lambda: Conv2DEEGClassifier(random_state=0),
-        "conformer": lambda: ConformerEEGClassifier(random_state=0),
-        "conv2d-crop500": lambda: Conv2DEEGClassifier(crop_length=500, random_state=0),
-        "conformer-crop500": lambda: ConformerEEGClassifier(crop_length=500, random_state=0),
+        "conv1d": lambda: Conv1DEEGClassifier(random_state=seed),
+        "conv2d": lambda: Conv2DEEGClassifier(random_state=seed),
+        "conformer": lambda: ConformerEEGClassifier(random_state=seed),
+        "conv2d-crop500": lambda: Conv2DEEGClassifier(crop_length=500, random_state=seed),
+        "conformer-crop500": lambda: ConformerEEGClassifier(crop_length=500, random_state=seed),
         "conv2d-pool375": lambda: Conv2DEEGClassifier(
-            pool_length=375, pool_stride=75, random_state=0
+            pool_length=375, pool_stride=75, random_state=seed
         ),
         # one pooling window over the whole trial: log variance of each spatiotemporal
         # filter, as in CSP
         "conv2d-poolg": lambda: Conv2DEEGClassifier(
-            pool_length=POOL_WHOLE_TRIAL, pool_stride=1, random_state=0
+            pool_length=POOL_WHOLE_TRIAL, pool_stride=1, random_state=seed
         ),
     }[base]()
     if aligned:
@@ -185,7 +191,7 @@ def load_subject(dataset: str, subject: int):
     return data.X, data.y, data.session.astype(int)
 
 
-def run_one(name: str, X, y, session, braindecode_python=None, threads=2) -> dict:
+def run_one(name: str, X, y, session, braindecode_python=None, threads=2, seed=0) -> dict:
     train = np.isin(session, TRAIN_SESSIONS)
     # Test sessions in order, each in recording order (as the other rows predict them).
     test = np.concatenate([np.flatnonzero(session == s) for s in TEST_SESSIONS])
@@ -200,7 +206,7 @@ def run_one(name: str, X, y, session, braindecode_python=None, threads=2) -> dic
         fit_s = time.perf_counter() - start
     else:
         Xw = X[:, :, WINDOW]
-        model, aligned = make_model(name)
+        model, aligned = make_model(name, seed)
         if aligned:
             step = model.steps[0][0]
             model.fit(Xw[train], y[train], **{f"{step}__groups": session[train]})
@@ -214,23 +220,57 @@ def run_one(name: str, X, y, session, braindecode_python=None, threads=2) -> dic
     return {"acc": float(np.mean(pred == y_test)), "fit_s": fit_s, **extra}
 
 
-def print_table(rows: list[dict], models: list[str], subjects: list[int]) -> None:
-    by_key = {(r["model"], r["subject"]): r for r in rows}
+def seeds_of(model: str, seeds: list[int]) -> list[int]:
+    """The seeds a model runs with: the seedless rows (and braindecode, seeded 0) only 0."""
+    return [0] if model in SEEDLESS else list(seeds)
+
+
+def print_table(
+    rows: list[dict], models: list[str], subjects: list[int], seeds: list[int] = (0,)
+) -> None:
+    """Accuracy per subject (the mean over ``seeds`` when several), the mean over subjects,
+    and with several seeds the standard deviation of that mean over the seeds."""
+    by_key = {(r["model"], r["subject"], r.get("seed", 0)): r for r in rows}
+    several = len(seeds) > 1
     head = f"{'model':66s} " + " ".join(f"{'S' + str(s):>6s}" for s in subjects)
-    print("\n" + head + f" {'mean':>6s} {'fit s':>7s}")
+    print("\n" + head + f" {'mean':>6s}" + (f" {'sd':>5s}" if several else "") + f" {'fit s':>7s}")
     for model in models:
+        model_seeds = seeds_of(model, seeds)
         cells, accs, times = [], [], []
+        complete = True
         for subject in subjects:
-            row = by_key.get((model, subject))
-            cells.append(f"{100 * row['acc']:6.1f}" if row else f"{'-':>6s}")
-            if row:
-                accs.append(row["acc"])
-                times.append(row["fit_s"])
+            found = [by_key.get((model, subject, seed)) for seed in model_seeds]
+            found = [row for row in found if row]
+            complete &= len(found) == len(model_seeds)
+            cells.append(
+                f"{100 * np.mean([r['acc'] for r in found]):6.1f}" if found else f"{'-':>6s}"
+            )
+            if found:
+                accs.append(np.mean([r["acc"] for r in found]))
+                times += [r["fit_s"] for r in found]
         if not accs:
             continue
-        mean = f"{100 * np.mean(accs):6.1f}" + ("*" if len(accs) < len(subjects) else "")
-        print(f"{MODELS[model]:66s} " + " ".join(cells) + f" {mean:>6s} {np.mean(times):7.1f}")
-    print("(accuracy %, test sessions 4-5; fit s: mean fit time per subject; * = not all subjects)")
+        mean = f"{100 * np.mean(accs):6.1f}" + ("*" if not complete else "")
+        sd = ""
+        if several:
+            per_seed = [
+                [by_key[(model, s, seed)]["acc"] for s in subjects if (model, s, seed) in by_key]
+                for seed in model_seeds
+            ]
+            means = [np.mean(a) for a in per_seed if len(a) == len(subjects)]
+            sd = f" {100 * np.std(means, ddof=1):5.2f}" if len(means) > 1 else f" {'-':>5s}"
+        line = f"{MODELS[model]:66s} " + " ".join(cells) + f" {mean:>6s}" + sd
+        print(line + f" {np.mean(times):7.1f}")
+    print(
+        "(accuracy %, test sessions 4-5; fit s: mean fit time per subject; * = not all subjects"
+        + (
+            f" or seeds; several seeds: each cell the mean over seeds {list(seeds)}, sd the "
+            "standard deviation over those seeds of the mean over subjects; ts-lr and "
+            "braindecode run with seed 0 only)"
+            if several
+            else ")"
+        )
+    )
 
 
 def main() -> None:
@@ -240,6 +280,13 @@ def main() -> None:
     parser.add_argument("--dataset", choices=["bnci2014_004", "simulated"], default="bnci2014_004")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--out", type=Path, default=Path("bench_bnci2b.jsonl"))
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[0],
+        help="random_state of the networks (default 0); several give the spread over seeds",
+    )
     parser.add_argument(
         "--braindecode-python",
         help="an interpreter that imports braindecode, to run its row in a subprocess",
@@ -267,33 +314,36 @@ def main() -> None:
     if args.out.exists():
         rows = [json.loads(line) for line in args.out.read_text().splitlines()]
         rows = [r for r in rows if r.get("dataset", "bnci2014_004") == args.dataset]
-    done = {(r["model"], r["subject"]) for r in rows}
+    done = {(r["model"], r["subject"], r.get("seed", 0)) for r in rows}
     print(
         f"{args.dataset}: train sessions {TRAIN_SESSIONS}, test sessions {TEST_SESSIONS}, "
         f"0.5-3.5 s, torch threads {args.threads}; {time.strftime('%Y-%m-%d %H:%M')}"
     )
     data = {}
     for model in models:  # model by model, so the fast rows are complete first
-        for subject in args.subjects:
-            if (model, subject) in done:
-                continue
-            if subject not in data:
-                data[subject] = load_subject(args.dataset, subject)
-            X, y, session = data[subject]
-            row = {
-                "dataset": args.dataset,
-                "model": model,
-                "subject": subject,
-                **run_one(model, X, y, session, args.braindecode_python, args.threads),
-            }
-            rows.append(row)
-            with args.out.open("a") as f:
-                f.write(json.dumps(row) + "\n")
-            print(
-                f"S{subject} {model:14s} {100 * row['acc']:5.1f} %  fit {row['fit_s']:6.1f} s",
-                flush=True,
-            )
-    print_table(rows, models, args.subjects)
+        for seed in seeds_of(model, args.seeds):
+            for subject in args.subjects:
+                if (model, subject, seed) in done:
+                    continue
+                if subject not in data:
+                    data[subject] = load_subject(args.dataset, subject)
+                X, y, session = data[subject]
+                row = {
+                    "dataset": args.dataset,
+                    "model": model,
+                    "subject": subject,
+                    "seed": seed,
+                    **run_one(model, X, y, session, args.braindecode_python, args.threads, seed),
+                }
+                rows.append(row)
+                with args.out.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(
+                    f"S{subject} {model:14s} seed {seed} {100 * row['acc']:5.1f} %  "
+                    f"fit {row['fit_s']:6.1f} s",
+                    flush=True,
+                )
+    print_table(rows, models, args.subjects, args.seeds)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,25 @@ class HemisphereFlip(BatchTransform):
         return X, y
 
 
+class SpatialMix(BatchTransform):
+    """Multiply each trial by a random matrix ``I + eps * N(0, 1)`` (channels x channels).
+
+    A simulated between-session shift: other gains and other mixing of the sources into the
+    electrodes, as a moved cap or changed impedances give."""
+
+    def __init__(self, eps: float = 0.1) -> None:
+        self.eps = eps
+
+    def _check(self) -> None:
+        pass
+
+    def __call__(self, X, y, *, n_classes):
+        n_trials, n_channels = X.shape[:2]
+        noise = torch.randn((n_trials, n_channels, n_channels), dtype=X.dtype).to(X.device)
+        mixing = torch.eye(n_channels, dtype=X.dtype, device=X.device) + self.eps * noise
+        return mixing @ X, y
+
+
 class TrialNorm(BaseEstimator, TransformerMixin):
     """Standardize every channel of every trial over time (per-trial z-score)."""
 
@@ -237,6 +256,32 @@ CONFIGS = {
         "align": True,
     },
     "pool375_e100_ea": {"pool_length": 375, "pool_stride": 75, "max_epochs": 100, "align": True},
+    # Fourth screen: simulated session shifts (random spatial mixing, per-channel gains) in
+    # front of the coarse heads, without alignment -- levers an estimator's defaults can hold.
+    "smix1": {"augment": [SpatialMix(0.1)]},
+    "smix2": {"augment": [SpatialMix(0.2)]},
+    "pool375_smix1": {"pool_length": 375, "pool_stride": 75, "augment": [SpatialMix(0.1)]},
+    "pool375_smix2": {"pool_length": 375, "pool_stride": 75, "augment": [SpatialMix(0.2)]},
+    "poolg_smix1": {
+        "pool_length": POOL_WHOLE_TRIAL,
+        "pool_stride": 1,
+        "augment": [SpatialMix(0.1)],
+    },
+    "poolg_smix2": {
+        "pool_length": POOL_WHOLE_TRIAL,
+        "pool_stride": 1,
+        "augment": [SpatialMix(0.2)],
+    },
+    "pool375_scale": {
+        "pool_length": 375,
+        "pool_stride": 75,
+        "augment": [AmplitudeScale(0.8, 1.2, per_channel=True)],
+    },
+    "poolg_scale": {
+        "pool_length": POOL_WHOLE_TRIAL,
+        "pool_stride": 1,
+        "augment": [AmplitudeScale(0.8, 1.2, per_channel=True)],
+    },
 }
 FOLDS = [((1, 2), 3), ((1, 3), 2), ((2, 3), 1)]
 

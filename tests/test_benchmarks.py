@@ -47,3 +47,29 @@ def test_braindecode_worker_round_trip(tmp_path, monkeypatch):
         assert out["pred"].tolist() == ["left_hand", "left_hand"]
         assert float(out["fit_s"]) >= 0
         assert "braindecode 0.0-test" in str(out["versions"])
+
+
+def test_table_over_seeds_averages_cells_and_gives_the_spread_of_the_mean(capsys):
+    """Each cell is the mean over the seeds; sd is over the seeds' six-subject means; rows
+    measured before seeds existed count as seed 0; seedless rows run with seed 0 only."""
+    bench = _bench_bnci2b()
+    assert bench.seeds_of("ts-lr", [0, 1, 2]) == [0]
+    assert bench.seeds_of("conv2d", [1, 2]) == [1, 2]
+    subjects = [1, 2]
+    rows = [
+        {"model": "conv2d", "subject": 1, "acc": 0.70, "fit_s": 1.0},  # no seed: seed 0
+        {"model": "conv2d", "subject": 2, "acc": 0.50, "fit_s": 1.0, "seed": 0},
+        {"model": "conv2d", "subject": 1, "acc": 0.80, "fit_s": 3.0, "seed": 1},
+        {"model": "conv2d", "subject": 2, "acc": 0.60, "fit_s": 3.0, "seed": 1},
+        {"model": "conv2d", "subject": 1, "acc": 0.99, "fit_s": 9.0, "seed": 7},  # not asked
+        {"model": "ts-lr", "subject": 1, "acc": 0.65, "fit_s": 0.1},
+        {"model": "ts-lr", "subject": 2, "acc": 0.55, "fit_s": 0.1},
+    ]
+    bench.print_table(rows, ["ts-lr", "conv2d"], subjects, [0, 1])
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line}
+    conv2d = lines["Conv2DEEGClassifier"].split()
+    assert conv2d[1:] == ["75.0", "55.0", "65.0", "7.07", "2.0"]  # sd of (60, 70)
+    ts_lr = lines["TS+LR"].split()
+    assert ts_lr[-5:-1] == ["65.0", "55.0", "60.0", "-"]
+    bench.print_table(rows[:2], ["conv2d"], subjects, [0, 1])  # seed 1 missing: marked
+    assert "60.0*" in capsys.readouterr().out
