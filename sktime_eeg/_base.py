@@ -205,19 +205,28 @@ class _NeuralNetClassifier(NeuralNetClassifier):
 _STANDARDIZE_CHUNK = 1 << 18
 
 
+#: ``pool_length`` of one pooling window over the whole window the network sees.
+WHOLE_WINDOW = "whole"
+
+
 def _shrunk_lengths(
     n_times: int,
     kernel_length: int,
-    pool_length: int,
+    pool_length: int | str,
     pool_stride: int,
     owner: str,
     cropped: bool = False,
 ) -> tuple[int, int, int]:
-    """Kernel and pooling sizes that fit ``n_times`` samples, with a warning when shrunk."""
+    """Kernel and pooling sizes that fit ``n_times`` samples, with a warning when shrunk.
+
+    ``pool_length="whole"`` is one pooling window over all ``n_times - k + 1`` convolved
+    samples (warned about only when the kernel shrinks)."""
     k = min(kernel_length, n_times)
-    p = min(pool_length, n_times - k + 1)
+    whole = isinstance(pool_length, str) and pool_length == WHOLE_WINDOW
+    requested = n_times - k + 1 if whole else pool_length
+    p = min(requested, n_times - k + 1)
     s = min(pool_stride, p)
-    if (k, p, s) != (kernel_length, pool_length, pool_stride):
+    if k != kernel_length or (not whole and (p, s) != (pool_length, pool_stride)):
         warnings.warn(
             f"{owner}: "
             + (f"crop_length={n_times}" if cropped else f"X has {n_times} samples per trial")
@@ -240,6 +249,9 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters shared by every subclass are documented on the concrete classes.
     """
+
+    #: Whether ``pool_length="whole"`` (one pooling window over the trial) is accepted.
+    _accepts_whole_pool: bool = False
 
     #: Hyperparameters that must be positive integers (subclasses extend the tuple).
     _positive_int_params: tuple[str, ...] = (
@@ -286,7 +298,15 @@ class BaseEEGClassifier(ClassifierMixin, BaseEstimator):
     def _check_hyperparameters(self) -> None:
         name = type(self).__name__
         for param in self._positive_int_params:
-            check_positive_int(getattr(self, param), param, name)
+            value = getattr(self, param)
+            if param == "pool_length" and isinstance(value, str):
+                if not (self._accepts_whole_pool and value == WHOLE_WINDOW):
+                    allowed = ' or "whole"' if self._accepts_whole_pool else ""
+                    raise ValueError(
+                        f"{name}: pool_length must be a positive int{allowed}, got {value!r}."
+                    )
+                continue
+            check_positive_int(value, param, name)
         check_real(self.dropout, "dropout", name, low=0.0, high=1.0, high_inclusive=False)
         check_real(self.lr, "lr", name, low=0.0, low_inclusive=False)
         check_real(self.weight_decay, "weight_decay", name, low=0.0)

@@ -29,8 +29,12 @@ kernel_length : int, default=25
 """
 
 docdict["pool_length"] = """
-pool_length : int, default=75
+pool_length : int or "whole", default=75
     Average-pooling window in samples over the squared signals (300 ms at 250 Hz).
+    ``"whole"``: one window over the whole trial (over each crop with ``crop_length``),
+    whatever its length -- the classifier then sees the log variance of each filter's output,
+    a learned CSP with ``n_filters * n_classes`` weights; ``pool_length_`` holds the length
+    used.
 """
 
 docdict["pool_length_conformer"] = """

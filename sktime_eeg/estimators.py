@@ -52,12 +52,14 @@ class Conv2DEEGClassifier(BaseEEGClassifier):
     (3,)
     """
 
+    _accepts_whole_pool = True
+
     def __init__(
         self,
         *,
         n_filters: int = 40,
         kernel_length: int = 25,
-        pool_length: int = 75,
+        pool_length: int | str = 75,
         pool_stride: int = 15,
         dropout: float = 0.5,
         crop_length: int | None = None,
@@ -139,13 +141,15 @@ class Conv1DEEGClassifier(BaseEEGClassifier):
 
     _positive_int_params = (*BaseEEGClassifier._positive_int_params, "n_filters_time")
 
+    _accepts_whole_pool = True
+
     def __init__(
         self,
         *,
         n_filters_time: int = 40,
         n_filters: int = 40,
         kernel_length: int = 25,
-        pool_length: int = 75,
+        pool_length: int | str = 75,
         pool_stride: int = 15,
         dropout: float = 0.5,
         crop_length: int | None = None,

@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktime_eeg import Conv1DEEGClassifier, Conv2DEEGClassifier
+from sktime_eeg import ConformerEEGClassifier, Conv1DEEGClassifier, Conv2DEEGClassifier
 
 CLASSIFIERS = [Conv1DEEGClassifier, Conv2DEEGClassifier]
 FAST = dict(
@@ -459,6 +459,60 @@ def test_one_pooling_window_over_the_trial_is_log_variance_per_filter(easy):
     np.testing.assert_allclose(conv1d.fold().predict_proba(X), conv1d.predict_proba(X), atol=1e-5)
 
 
+def test_pool_length_whole_is_one_window_over_any_trial_length(easy):
+    """``pool_length="whole"`` builds the network an explicit one-window pooling builds, at
+    every trial (or crop) length, and refits follow the new length."""
+    X, y = easy  # 100 samples
+    whole = Conv2DEEGClassifier(**dict(FAST, pool_length="whole"), random_state=0).fit(X, y)
+    explicit = Conv2DEEGClassifier(
+        **dict(FAST, pool_length=100 - FAST["kernel_length"] + 1, pool_stride=1), random_state=0
+    ).fit(X, y)
+    assert whole.pool_length_ == explicit.pool_length_ == 100 - FAST["kernel_length"] + 1
+    assert whole.net_.module_.n_pooled == 1
+    np.testing.assert_array_equal(whole.predict_proba(X), explicit.predict_proba(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a length that follows the trial is not "shrunk"
+        whole.fit(X[:, :, :60], y)
+    assert whole.pool_length_ == 60 - FAST["kernel_length"] + 1
+    assert whole.get_params()["pool_length"] == "whole"  # the user's value is kept
+    cropped = Conv2DEEGClassifier(
+        **dict(FAST, pool_length="whole", crop_length=80), random_state=0
+    ).fit(X, y)
+    assert cropped.pool_length_ == 80 - FAST["kernel_length"] + 1
+    assert cropped.predict_proba(X).shape == (X.shape[0], 2)
+    conv1d = Conv1DEEGClassifier(
+        **dict(FAST, pool_length="whole"), n_filters_time=6, random_state=0
+    ).fit(X, y)
+    np.testing.assert_allclose(conv1d.fold().predict_proba(X), conv1d.predict_proba(X), atol=1e-5)
+    assert conv1d.fold().get_params()["pool_length"] == "whole"
+
+
+@pytest.mark.parametrize(
+    "estimator, match",
+    [
+        (Conv2DEEGClassifier(pool_length="trial"), 'pool_length must be a positive int or "whole"'),
+        (
+            ConformerEEGClassifier(pool_length="whole"),
+            r"pool_length must be a positive int, got 'whole'",
+        ),
+    ],
+)
+def test_pool_length_strings_other_than_whole_are_refused(estimator, match, easy):
+    with pytest.raises(ValueError, match=match):
+        estimator.set_params(max_epochs=1).fit(*easy)
+
+
+def test_grid_search_over_pool_length_whole(easy):
+    X, y = easy
+    search = GridSearchCV(
+        Conv2DEEGClassifier(**FAST, random_state=0),
+        {"pool_length": [FAST["pool_length"], "whole"]},
+        cv=StratifiedKFold(2),
+    ).fit(X, y)
+    tried = [params["pool_length"] for params in search.cv_results_["params"]]
+    assert tried == [FAST["pool_length"], "whole"]
+
+
 @pytest.mark.slow
 def test_real_data_fast_recipe_bnci2014_004_subject1():
     """The recipe chosen on training sessions (docs/benchmarks_bnci2b.rst): running
@@ -476,7 +530,7 @@ def test_real_data_fast_recipe_bnci2014_004_subject1():
     train = session <= 3
     pipe = make_pipeline(
         RunningEuclideanAligner(),
-        Conv2DEEGClassifier(pool_length=726, pool_stride=1, random_state=0),
+        Conv2DEEGClassifier(pool_length="whole", random_state=0),
     )
     pipe.fit(X[train], y[train], runningeuclideanaligner__groups=session[train])
     accuracy = np.mean([np.mean(pipe.predict(X[session == s]) == y[session == s]) for s in (4, 5)])
