@@ -6,6 +6,7 @@ import io
 import json
 import socket
 import uuid
+import warnings
 
 import mne
 import numpy as np
@@ -397,6 +398,39 @@ def test_online_decoder_with_a_pipeline_needs_the_window():
     assert len(offline) == 16
 
 
+def test_a_filter_designed_for_another_rate_is_refused(tmp_path):
+    filt = StreamingFilter.from_bandpass(8.0, 30.0, 250.0, method="iir")  # the data: 100 Hz
+    model, data = _MeanModel(20), np.zeros((3, 100))
+    with pytest.raises(ValueError, match="designed for 250.0 Hz but the data are sampled at 100"):
+        OnlineDecoder(model, filter=filt)
+    with pytest.raises(ValueError, match=r"from_bandpass\(l_freq, h_freq, sfreq=100.0"):
+        sliding_window_predict(model, data, filter=filt)
+    # A filter built from coefficients states no rate, and one at the data's rate is fine.
+    OnlineDecoder(model, filter=StreamingFilter(sos=filt.to_dict()["sos"]))
+    OnlineDecoder(model, filter=StreamingFilter.from_bandpass(8.0, 30.0, 100.0))
+    _need("onnx")
+    X, y = make_easy_data(n_trials=40, n_channels=3, n_times=60)
+    clf = _small(Conv2DEEGClassifier, kernel_length=11, pool_length=20, pool_stride=5).fit(X, y)
+    with pytest.raises(ValueError, match="export_onnx: the filter was designed for 250.0 Hz"):
+        export_onnx(clf, tmp_path / "m.onnx", sfreq=100.0, filter=filt)
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_leaving_out_the_filter_the_model_carries_warns():
+    class Filtered(_MeanModel):
+        filter = StreamingFilter.from_bandpass(8.0, 30.0, 100.0, method="iir")
+
+    model, data = Filtered(20), np.random.default_rng(0).standard_normal((3, 100))
+    with pytest.warns(UserWarning, match="carries the causal filter.*Pass filter=model.filter"):
+        OnlineDecoder(model)
+    with pytest.warns(UserWarning, match="sliding_window_predict: the model carries"):
+        sliding_window_predict(model, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        online = OnlineDecoder(model, filter=model.filter).update(data)
+        _assert_same(online, sliding_window_predict(model, data, filter=model.filter))
+
+
 # -- live decoding over LSL -----------------------------------------------------------------
 def _lsl_or_skip():
     _need("mne_lsl")
@@ -506,6 +540,12 @@ def test_stream_units_are_converted_to_the_model_units():
         assert _unit_scale("V", None, [0, 0]) == 1.0
     with pytest.raises(ValueError, match="different units"):
         _unit_scale("V", ["volts", "microvolts"], [0, -6])
+    # Units mne-lsl does not read come as unit_mul 0 (volts): refused, not taken for volts.
+    with pytest.raises(ValueError, match=r"unit\(s\) \['µV'\].*Declare 'microvolts'"):
+        _unit_scale("uV", ["µV", "µV"], [0, 0])
+    with pytest.raises(ValueError, match=r"'\(none\)', 'microvolts'"):
+        _unit_scale("uV", ["microvolts", None], [0, 0])
+    assert _unit_scale("uV", ["V", "0"], [0, 0]) == pytest.approx(1e6)
 
 
 @pytest.mark.slow

@@ -220,6 +220,34 @@ def test_pseudo_online_with_a_network_and_causal_filter():
     assert ax.get_xlabel().startswith("time since cue")
 
 
+def test_pseudo_online_trial_onsets_and_durations_are_those_of_the_cues():
+    for step in (0.1, 0.25, 0.4):  # not tied to the decision grid
+        result = pseudo_online(
+            _PowerRatio(),
+            _runs(),
+            event_id={"left": "T1", "right": "T2"},
+            rest_id="T0",
+            train_runs=[0],
+            test_runs=[2],
+            step=step,
+        )
+        np.testing.assert_allclose(result.trials["onset"], REST_S + np.arange(6) * 5.0)
+        np.testing.assert_allclose(result.trials["duration"], TASK_S)
+
+
+def test_pseudo_online_refuses_a_filter_designed_for_another_rate():
+    filt = StreamingFilter.from_bandpass(8.0, 30.0, 250.0, method="iir")  # the runs: 100 Hz
+    with pytest.raises(ValueError, match="designed for 250.0 Hz but the data are sampled at 100"):
+        pseudo_online(
+            _PowerRatio(),
+            _runs(),
+            event_id={"left": "T1", "right": "T2"},
+            train_runs=[0],
+            test_runs=[1],
+            filter=filt,
+        )
+
+
 def test_pseudo_online_errors():
     runs = _runs()
     kw = dict(event_id={"left": "T1", "right": "T2"}, train_runs=[0], test_runs=[1])

@@ -126,17 +126,38 @@ def _stream_picks(spec: Any, stream_names: list[str], source: str) -> np.ndarray
 
 #: Powers of ten of the voltage units a model may declare (``units`` metadata).
 _VOLT_EXPONENTS = {"V": 0, "mV": -3, "uV": -6, "µV": -6, "nV": -9}
+#: Declared stream units that mne-lsl reads as volts (``unit_mul`` 0).
+_VOLT_NAMES = ("v", "volt", "volts", "0")
 
 
 def _unit_scale(model_units: str | None, stream_units: list | None, exponents: list[int]) -> float:
     """Factor from the stream's values to the model's units (1.0 when it cannot be known).
 
-    ``stream_units`` is what the stream declares (``sinfo.get_channel_units()``, None when it
-    declares nothing) and ``exponents`` the power of ten of the decoded channels' units as
-    mne-lsl reads them (``info["chs"][i]["unit_mul"]``: -6 for microvolts).
+    ``stream_units`` is what the stream declares for the decoded channels (from
+    ``sinfo.get_channel_units()``, None when it declares nothing) and ``exponents`` the power
+    of ten of their units as mne-lsl reads them (``info["chs"][i]["unit_mul"]``: -6 for
+    microvolts). mne-lsl reads a unit it does not know (e.g. ``"µV"``, or any unit of a
+    channel whose type is not a voltage) as volts; such a declaration is refused rather than
+    taken for volts.
     """
     if model_units not in _VOLT_EXPONENTS:
         return 1.0
+    if stream_units is not None:
+        unread = sorted(
+            {
+                "(none)" if unit is None else str(unit)
+                for unit, exponent in zip(stream_units, exponents, strict=True)
+                if exponent == 0 and str(unit).lower().strip() not in _VOLT_NAMES
+            }
+        )
+        if unread:
+            raise ValueError(
+                f"run_stream: the stream declares the channel unit(s) {unread}, which mne-lsl "
+                "does not read as a voltage unit (it takes them for volts), so the values "
+                "cannot be brought to the model's units "
+                f"({model_units}). Declare 'microvolts' (or 'volts', 'millivolts') at the "
+                "source, with the channel type 'EEG'."
+            )
     if stream_units is None:
         warnings.warn(
             f"run_stream: the stream declares no channel units; its values are taken to be in "
@@ -263,13 +284,17 @@ def run_stream(
         model_units = getattr(model, "units", None)
         if model_units is None and getattr(model, "sfreq_", None) is not None:
             model_units = EPOCHS_UNITS  # an estimator fitted on Epochs read them in microvolts
+        declared = stream.sinfo.get_channel_units()
         scale = _unit_scale(
             model_units,
-            stream.sinfo.get_channel_units(),
+            None if declared is None else [declared[i] for i in picks],
             [int(stream.info["chs"][i]["unit_mul"]) for i in picks],
         )
         ch_names = [stream.ch_names[i] for i in picks]
-        decoder = OnlineDecoder(model, step=step, filter=filter, sfreq=sfreq)
+        with warnings.catch_warnings():
+            # filter=None is the caller's explicit choice here: no warning that it is left out.
+            warnings.filterwarnings("ignore", message=".*decoded unfiltered", category=UserWarning)
+            decoder = OnlineDecoder(model, step=step, filter=filter, sfreq=sfreq)
         if publish is not None:
             info = StreamInfo(
                 publish, "Markers", 1, 0.0, "string", f"sktime_eeg-{uuid.uuid4().hex[:12]}"

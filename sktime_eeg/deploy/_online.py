@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import numbers
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -108,8 +109,35 @@ def _check_sfreq(spec: _ModelSpec, sfreq: float | None, owner: str) -> float | N
     return float(sfreq)
 
 
-def _check_filter(filter: StreamingFilter | None, owner: str) -> StreamingFilter | None:
+def _check_filter_rate(filter: StreamingFilter, sfreq: float | None, owner: str) -> None:
+    """Refuse a filter designed (:meth:`StreamingFilter.from_bandpass`) for another rate."""
+    rate = filter.design.get("sfreq") if filter.design else None
+    if rate is not None and sfreq is not None and not np.isclose(float(rate), float(sfreq)):
+        raise ValueError(
+            f"{owner}: the filter was designed for {float(rate)} Hz but the data are sampled "
+            f"at {float(sfreq)} Hz, so its band edges would be off by a factor of "
+            f"{float(sfreq) / float(rate):.3g}. Design it at the data's rate: "
+            f"StreamingFilter.from_bandpass(l_freq, h_freq, sfreq={float(sfreq)}, ...)."
+        )
+
+
+def _check_filter(
+    filter: StreamingFilter | None,
+    owner: str,
+    sfreq: float | None = None,
+    model: Any = None,
+) -> StreamingFilter | None:
     if filter is None:
+        stored = getattr(model, "filter", None)
+        if isinstance(stored, StreamingFilter):
+            warnings.warn(
+                f"{owner}: the model carries the causal filter it was trained behind "
+                f"({stored!r}), but filter=None, so the data are decoded unfiltered. Pass "
+                "filter=model.filter (or silence this warning if the data are already "
+                "filtered).",
+                UserWarning,
+                stacklevel=3,
+            )
         return None
     if not isinstance(filter, StreamingFilter):
         raise TypeError(
@@ -117,6 +145,7 @@ def _check_filter(filter: StreamingFilter | None, owner: str) -> StreamingFilter
             "StreamingFilter.from_bandpass(8.0, 30.0, sfreq=250.0)) or None, got "
             f"{type(filter).__name__}."
         )
+    _check_filter_rate(filter, sfreq, owner)
     return filter.copy(reset=True)  # the caller's filter is a template; its state is untouched
 
 
@@ -198,7 +227,10 @@ class OnlineDecoder:
         Samples between two decisions (25 at 250 Hz: 10 decisions per second).
     filter : StreamingFilter or None, default=None
         Causal filter applied to the stream before windowing (a fresh copy is used; the one
-        given is not modified). Train the model on data filtered by the same filter.
+        given is not modified). Train the model on data filtered by the same filter. For a
+        model from :func:`load_onnx` pass ``filter=model.filter`` (None warns when the model
+        carries one). A filter made by :meth:`StreamingFilter.from_bandpass` must be designed
+        at the stream's sampling frequency.
     sfreq : float or None, default=None
         Sampling frequency of the stream in Hz, for decision times without timestamps;
         defaults to the model's (and must agree with it when both are known).
@@ -243,7 +275,7 @@ class OnlineDecoder:
         self.step = step
         self.sfreq = _check_sfreq(self._spec, sfreq, owner)
         self.filter = filter
-        self._filter_template = _check_filter(filter, owner)
+        self._filter_template = _check_filter(filter, owner, self.sfreq, model)
         self.classes_ = self._spec.classes
         self.reset()
 
@@ -351,7 +383,8 @@ def sliding_window_predict(
     step : int, default=25
         Samples between two decisions.
     filter : StreamingFilter or None, default=None
-        Causal filter applied to the whole recording first (a fresh copy, from its start).
+        Causal filter applied to the whole recording first (a fresh copy, from its start);
+        as for :class:`OnlineDecoder`.
     timestamps : array-like of shape (n_samples,) or None, default=None
         Time of each sample; decisions carry the timestamp of their window's last sample.
     sfreq : float or None, default=None
@@ -367,7 +400,7 @@ def sliding_window_predict(
     spec = _model_spec(model, owner)
     window = _check_window(spec, window, step, owner)
     rate = _check_sfreq(spec, sfreq, owner)
-    filt = _check_filter(filter, owner)
+    filt = _check_filter(filter, owner, rate, model)
     x = _check_chunk(data, spec, owner, what="data")
     ts = _check_timestamps(timestamps, x.shape[1], owner)
     if filt is not None and x.shape[1]:

@@ -27,6 +27,7 @@ from .._input import EPOCHS_UNITS, InputRecord, read_eeg
 from .._validation import check_positive_int
 from ..preprocessing._streaming import StreamingFilter
 from ._extras import import_optional
+from ._online import _check_filter_rate
 
 __all__ = ["ONNXModel", "export_onnx", "load_onnx"]
 
@@ -155,10 +156,11 @@ def export_onnx(
         see :ref:`units`), so its units are ``"uV"``.
     filter : StreamingFilter or None, default=None
         The causal filter the training data went through (e.g.
-        ``StreamingFilter.from_bandpass(8, 30, sfreq, method="iir")``). Its design is stored
-        in the file, and :class:`ONNXModel` / :func:`run_stream` apply it to the stream, so
-        the model runs behind the filter it was trained behind. (The graph itself takes
-        already filtered windows.)
+        ``StreamingFilter.from_bandpass(8, 30, sfreq, method="iir")``), designed at the
+        model's sampling frequency. Its design is stored in the file as
+        :attr:`ONNXModel.filter`; :func:`run_stream` applies it to the stream, and
+        :class:`OnlineDecoder` when given ``filter=model.filter``, so the model runs behind
+        the filter it was trained behind. (The graph itself takes already filtered windows.)
     opset : int, default=17
         ONNX opset of the graph.
 
@@ -209,6 +211,8 @@ def export_onnx(
             "export_onnx: filter must be a sktime_eeg.preprocessing.StreamingFilter or None, "
             f"got {type(filter).__name__}."
         )
+    if filter is not None:
+        _check_filter_rate(filter, rate, "export_onnx")
     filter_json = json.dumps(None if filter is None else filter.to_dict(), allow_nan=False)
 
     module = copy.deepcopy(est.net_.module_).to(device="cpu", dtype=torch.float32).eval()
@@ -282,7 +286,8 @@ class ONNXModel:
         Units of the values the model expects, as stored at export.
     filter : StreamingFilter or None
         The causal filter stored at export (a fresh, stateless one), or None. The graph does
-        not apply it: :class:`OnlineDecoder` and :func:`run_stream` do.
+        not apply it: :func:`run_stream` does, and :class:`OnlineDecoder` /
+        :func:`sliding_window_predict` when given ``filter=model.filter``.
     metadata : dict of str to str
         The raw ``metadata_props`` of the file.
     path : Path

@@ -74,10 +74,11 @@ class PseudoOnlineResult:
         For task segments: ``time_since_cue`` (s), ``accuracy`` (fraction of decisions equal
         to the cued class), ``n`` (decisions).
     trials : pandas.DataFrame
-        One row per task trial: ``run``, ``trial``, ``label``, ``onset`` (s), ``duration`` (s),
-        ``predicted`` (argmax of the mean probabilities over the decisions whose window lies
-        inside the trial), ``correct``, ``time_to_first_correct`` (s from the cue to the first
-        decision that is correct and active; NaN when none is).
+        One row per task trial: ``run``, ``trial``, ``label``, ``onset`` (s from the run's
+        start), ``duration`` (s from the cue to the next cue or the run's end), ``predicted``
+        (argmax of the mean probabilities over the decisions whose window lies inside the
+        trial), ``correct``, ``time_to_first_correct`` (s from the cue to the first decision
+        that is correct and active; NaN when none is).
     trial_accuracy : float
         Fraction of trials whose trial-level prediction is correct.
     itr_bits_per_trial, itr_bits_per_min : float
@@ -276,7 +277,7 @@ def pseudo_online(
     import pandas as pd
     from sklearn.base import clone
 
-    from ..deploy._online import sliding_window_predict
+    from ..deploy._online import _check_filter_rate, sliding_window_predict
 
     runs = _as_runs(raw)
     if events is not None and len(events) != len(runs):
@@ -331,6 +332,8 @@ def pseudo_online(
             "resample them to one first (raw.resample(...))."
         )
     sfreq = sfreqs.pop()
+    if filter is not None:
+        _check_filter_rate(filter, sfreq, "pseudo_online")
     n_window = int(round(window * sfreq))
     n_step = max(1, int(round(step * sfreq)))
     n_train_step = max(1, int(round(train_step * sfreq)))
@@ -390,6 +393,7 @@ def pseudo_online(
     # -- decode the test runs -----------------------------------------------------------------
     rows = []
     cycle = []
+    segments = {}  # (run, trial) -> (onset, end) in samples: from the cue to the next one
     for i in test_runs:
         data = run_data_raw(i)
         decisions = sliding_window_predict(
@@ -397,6 +401,8 @@ def pseudo_online(
         )
         cues = _cues(runs[i], None if events is None else events[i], markers, i)
         onsets = np.array([c[0] for c in cues])
+        ends = [*onsets[1:].tolist(), data.shape[1]]
+        segments.update({(i, k): (int(onsets[k]), int(ends[k])) for k in range(len(cues))})
         task_onsets = [c[0] for c in cues if c[1] is not rest_key]
         cycle += list(np.diff(task_onsets) / sfreq)
         for d in decisions:
@@ -445,14 +451,14 @@ def pseudo_online(
         )
         predicted = task_classes[int(np.nanargmax(mean))] if len(inside) else None
         hits = group[(group["predicted"] == group["cue"]) & group["active"]]
+        onset, end = segments[(run, trial)]
         trial_rows.append(
             {
                 "run": run,
                 "trial": trial,
                 "label": group["cue"].iloc[0],
-                "onset": (group["sample"].iloc[0] - round(group["time_since_cue"].iloc[0] * sfreq))
-                / sfreq,
-                "duration": group["time_since_cue"].max() + n_step / sfreq,
+                "onset": onset / sfreq,
+                "duration": (end - onset) / sfreq,
                 "predicted": predicted,
                 "correct": predicted == group["cue"].iloc[0],
                 "time_to_first_correct": hits["time_since_cue"].min() if len(hits) else np.nan,
