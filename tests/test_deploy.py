@@ -195,6 +195,23 @@ def test_load_onnx_errors(tmp_path):
         load_onnx(tmp_path / "other.onnx", n_threads=0)
 
 
+def test_load_onnx_refuses_another_format_version(tmp_path):
+    """A file of another metadata layout is refused, not read as this version's layout."""
+    onnx = _need("onnx")
+    _need("onnxruntime")
+    X, y = make_easy_data(n_trials=40, n_channels=3, n_times=60)
+    clf = _small(Conv2DEEGClassifier, kernel_length=11, pool_length=20, pool_stride=5).fit(X, y)
+    path = export_onnx(clf, tmp_path / "m.onnx")
+    proto = onnx.load(str(path))
+    for prop in proto.metadata_props:
+        if prop.key == "sktime_eeg_format":
+            prop.value = "2"
+    onnx.save(proto, str(tmp_path / "future.onnx"))
+    with pytest.raises(ValueError, match="model format '2'.*reads format '1'.*export the model"):
+        load_onnx(tmp_path / "future.onnx")
+    assert load_onnx(path).n_times == 60  # this version's own files load
+
+
 # -- ONNX parity on real EEG ----------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("cls", [Conv1DEEGClassifier, ConformerEEGClassifier])

@@ -318,6 +318,14 @@ class ONNXModel:
                 "not written by sktime_eeg.deploy.export_onnx. Export the fitted estimator "
                 "with export_onnx(estimator, path)."
             )
+        if meta["sktime_eeg_format"] != _FORMAT_VERSION:
+            raise ValueError(
+                f"load_onnx: {str(self.path)!r} is in sktime_eeg model format "
+                f"{meta['sktime_eeg_format']!r} (written by sktime_eeg "
+                f"{meta['sktime_eeg_version']}); this sktime_eeg reads format "
+                f"{_FORMAT_VERSION!r}. Load it with the sktime_eeg version that wrote it, or "
+                "export the model again with this one."
+            )
         self.metadata = meta
         self.classes_ = np.asarray(json.loads(meta["classes"]))
         self.ch_names = json.loads(meta["ch_names"])
