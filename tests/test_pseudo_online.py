@@ -235,6 +235,28 @@ def test_pseudo_online_trial_onsets_and_durations_are_those_of_the_cues():
         np.testing.assert_allclose(result.trials["duration"], TASK_S)
 
 
+def test_pseudo_online_keeps_trials_without_a_decision_and_says_so():
+    """A step longer than a trial leaves trials without a decision inside them: they stay in
+    the trial table (predicted None, wrong), with a warning, not dropped from the accuracy."""
+    with pytest.warns(UserWarning, match=r"of 6 trials have no decision whose 1.0 s window"):
+        result = pseudo_online(
+            _PowerRatio(),
+            _runs(),
+            event_id={"left": "T1", "right": "T2"},
+            rest_id="T0",
+            train_runs=[0],
+            test_runs=[2],
+            window=1.0,
+            step=6.0,
+        )
+    trials = result.trials
+    assert len(trials) == 6
+    assert trials["label"].tolist() == ["left", "right", "right", "left", "left", "right"]
+    undecided = trials["predicted"].isna()
+    assert undecided.any() and not trials.loc[undecided, "correct"].any()
+    assert result.trial_accuracy == trials["correct"].mean()
+
+
 def test_pseudo_online_refuses_a_filter_designed_for_another_rate():
     filt = StreamingFilter.from_bandpass(8.0, 30.0, 250.0, method="iir")  # the runs: 100 Hz
     with pytest.raises(ValueError, match="designed for 250.0 Hz but the data are sampled at 100"):

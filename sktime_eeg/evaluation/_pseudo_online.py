@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,8 +78,9 @@ class PseudoOnlineResult:
         One row per task trial: ``run``, ``trial``, ``label``, ``onset`` (s from the run's
         start), ``duration`` (s from the cue to the next cue or the run's end), ``predicted``
         (argmax of the mean probabilities over the decisions whose window lies inside the
-        trial), ``correct``, ``time_to_first_correct`` (s from the cue to the first decision
-        that is correct and active; NaN when none is).
+        trial; None, and ``correct`` False, with a warning, when no decision window lies
+        inside it), ``correct``, ``time_to_first_correct`` (s from the cue to the first
+        decision that is correct and active; NaN when none is).
     trial_accuracy : float
         Fraction of trials whose trial-level prediction is correct.
     itr_bits_per_trial, itr_bits_per_min : float
@@ -393,7 +395,8 @@ def pseudo_online(
     # -- decode the test runs -----------------------------------------------------------------
     rows = []
     cycle = []
-    segments = {}  # (run, trial) -> (onset, end) in samples: from the cue to the next one
+    # (run, trial) -> (onset, end, class) of every task cue; samples from the cue to the next
+    segments = {}
     for i in test_runs:
         data = run_data_raw(i)
         decisions = sliding_window_predict(
@@ -402,7 +405,13 @@ def pseudo_online(
         cues = _cues(runs[i], None if events is None else events[i], markers, i)
         onsets = np.array([c[0] for c in cues])
         ends = [*onsets[1:].tolist(), data.shape[1]]
-        segments.update({(i, k): (int(onsets[k]), int(ends[k])) for k in range(len(cues))})
+        segments.update(
+            {
+                (i, k): (int(onsets[k]), int(ends[k]), cues[k][1])
+                for k in range(len(cues))
+                if cues[k][1] is not rest_key
+            }
+        )
         task_onsets = [c[0] for c in cues if c[1] is not rest_key]
         cycle += list(np.diff(task_onsets) / sfreq)
         for d in decisions:
@@ -442,8 +451,12 @@ def pseudo_online(
 
     proba_cols = [f"proba_{c}" for c in task_classes]
     trial_rows = []
-    for (run, trial), group in task.groupby(["run", "trial"], sort=True):
+    groups = dict(iter(task.groupby(["run", "trial"], sort=True)))
+    undecided = 0
+    for (run, trial), (onset, end, label) in sorted(segments.items()):
+        group = groups.get((run, trial), task.iloc[:0])
         inside = group[group["inside"]]
+        undecided += len(inside) == 0
         mean = (
             inside[proba_cols].mean().to_numpy()
             if len(inside)
@@ -451,18 +464,26 @@ def pseudo_online(
         )
         predicted = task_classes[int(np.nanargmax(mean))] if len(inside) else None
         hits = group[(group["predicted"] == group["cue"]) & group["active"]]
-        onset, end = segments[(run, trial)]
         trial_rows.append(
             {
                 "run": run,
                 "trial": trial,
-                "label": group["cue"].iloc[0],
+                "label": label,
                 "onset": onset / sfreq,
                 "duration": (end - onset) / sfreq,
                 "predicted": predicted,
-                "correct": predicted == group["cue"].iloc[0],
+                "correct": predicted == label,
                 "time_to_first_correct": hits["time_since_cue"].min() if len(hits) else np.nan,
             }
+        )
+    if undecided:
+        warnings.warn(
+            f"pseudo_online: {undecided} of {len(segments)} trials have no decision whose "
+            f"{window} s window lies inside them (shorter trials than the window, or a step "
+            "longer than the trial); they count as wrong in trial_accuracy and the ITR. Use a "
+            "shorter window or step.",
+            UserWarning,
+            stacklevel=2,
         )
     trials = pd.DataFrame(trial_rows)
     trial_accuracy = float(trials["correct"].mean()) if len(trials) else math.nan
