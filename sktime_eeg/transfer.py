@@ -86,6 +86,19 @@ def _split_groups(
     if groups is None:
         return [], np.arange(n_trials)
     is_target = np.zeros(n_trials, bool) if target is None else groups == target
+    if target is not None and not is_target.any():
+        alike = [
+            g.item() if isinstance(g, np.generic) else g
+            for g in np.unique(groups)
+            if str(g) == str(target)
+        ]
+        if alike:  # e.g. target=9 and groups read back as "9": not silently another subject
+            raise ValueError(
+                f"target={target!r} matches no group, but groups hold {alike}: the same label "
+                "of another type, which would make the target's rows an ordinary subject "
+                "aligned with their own reference. Pass target and groups of one type, e.g. "
+                f"target={alike[0]!r}."
+            )
     others = []
     rest = np.flatnonzero(~is_target)
     if rest.size:

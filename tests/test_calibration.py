@@ -30,7 +30,11 @@ from sktime_eeg.evaluation import (
     read_results,
     trials_to_reach,
 )
-from sktime_eeg.evaluation._calibration import CALIBRATION_COLUMNS, _strategy_params
+from sktime_eeg.evaluation._calibration import (
+    CALIBRATION_COLUMNS,
+    _strategy_params,
+    _summary,
+)
 from sktime_eeg.preprocessing import EuclideanAligner
 
 matplotlib.use("Agg")
@@ -313,6 +317,7 @@ def test_failures_are_recorded_and_warned(small_data):
         (dict(test_sessions=[1]), "include the calibration session 1"),
         (dict(calibration_session=7), "calibration_session=7 is not a session"),
         (dict(tags={"subject": 1}), "clash with result columns"),
+        (dict(pool_sessions=[1, "2"]), r"pool_sessions \['2'\] are not sessions of the data"),
     ],
 )
 def test_bad_arguments(small_data, kwargs, match):
@@ -355,6 +360,60 @@ def test_plot_and_trials_to_reach():
     assert (equal["accuracy"] - equal["subject"].map(within)).mean() != 0  # rounding
     assert trials_to_reach(equal, within)["c"] == 40
     assert np.isnan(trials_to_reach(equal, {s: v + 1 / 240 for s, v in within.items()})["c"])
+
+
+def test_trials_to_reach_refuses_per_subject_targets_that_miss_subjects():
+    table = pd.DataFrame(
+        dict(strategy="a", subject=[1, 2, 1, 2], n_calibration=[0, 0, 5, 5], accuracy=0.8)
+    )
+    assert trials_to_reach(table, {1: 0.7, 2: 0.7})["a"] == 0
+    for target in ({"1": 0.7, "2": 0.7}, {1: 0.7}):  # str keys; a subject left out
+        with pytest.raises(ValueError, match=r"target has no score for subject\(s\) \[(1, )?2\]"):
+            trials_to_reach(table, target)
+
+
+def test_plot_counts_subjects_per_dataset_and_warns_when_a_point_has_fewer():
+    import warnings
+
+    rows = [
+        dict(dataset=ds, strategy="a", subject=s, n_calibration=k, accuracy=acc + k / 100)
+        for ds, acc in (("A", 0.8), ("B", 0.5))
+        for s in (1, 2, 3)
+        for k in (0, 10)
+    ]
+    table = pd.DataFrame(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plot_calibration_curve(table)
+    assert ax.get_ylabel() == "accuracy (mean over 6 subjects, 95% CI)"  # not 3: 1-3 of A, B
+    summary = _summary(table, "accuracy", 0.95)
+    assert summary["count"].tolist() == [6, 6]
+    assert summary["std"].iloc[0] == pytest.approx(np.std([0.8] * 3 + [0.5] * 3, ddof=1))
+    skipped = (table["dataset"] == "B") & (table["n_calibration"] == 10)
+    table.loc[skipped, "accuracy"] = np.nan
+    with pytest.warns(UserWarning, match=r"fewer than the 6 subjects \('a' k=10: 3;"):
+        ax = plot_calibration_curve(table)
+    assert "mean over the subjects with a score at each k" in ax.get_ylabel()
+
+
+def test_aligned_strategies_share_a_pool_fit_only_with_equal_parameters():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    long = FunctionTransformer(kw_args={f"k{i}": float(i) for i in range(20)})
+
+    def pipe(n_filters):
+        cnn = Conv2DEEGClassifier(
+            n_filters=n_filters,
+            **dict(batch_size=32, dropout=0.25, kernel_length=64, lr=1e-3, lr_schedule="cosine"),
+            **dict(max_epochs=50, optimizer="sgd", patience=5, pool_length=8, pool_stride=4),
+            **dict(random_state=0, validation_fraction=0.2, weight_decay=0.01),
+        )
+        return make_pipeline(long, cnn, long)
+
+    assert repr(pipe(16)) == repr(pipe(32))  # scikit-learn elides the middle of a long repr
+    assert PooledAligned(pipe(16)).pool_key() != FineTuned(pipe(32)).pool_key()
+    assert PooledAligned(pipe(16)).pool_key() == FineTuned(pipe(16)).pool_key()
 
 
 def test_plot_says_when_every_row_was_skipped_and_refuses_unknown_strategies():

@@ -242,6 +242,21 @@ def test_combined_rows_meta_analyse_the_datasets_and_stouffer_their_p_values():
     )
 
 
+def test_a_one_sided_p_of_one_that_forces_stouffer_is_said():
+    rng = np.random.default_rng(23)
+    results = _table(rng, n_subjects=8, datasets=("a", "c"), effects={"m": 0.05}, sd=0.01)
+    tied = results["dataset"] == "a"  # the models tie on every subject of "a": p_greater = 1
+    results.loc[tied & (results["model"] == "m"), "accuracy"] = results.loc[
+        tied & (results["model"] == "b"), "accuracy"
+    ].to_numpy()
+    combined = paired_comparison(results, "b", **_fast()).iloc[-1]
+    assert combined["p"] == 1.0  # Stouffer with z = -inf, though "c" alone gives p < 0.01
+    assert "dataset(s) ['a'] have a one-sided permutation p of exactly 1" in combined["note"]
+    # every subject better in both datasets: p_less = 1 where no dataset points: no note
+    agree = _table(rng, n_subjects=6, datasets=("a", "c"), effects={"m": 0.05}, sd=0.001)
+    assert "exactly 1" not in paired_comparison(agree, "b", **_fast()).iloc[-1]["note"]
+
+
 # -- validated behaviour on simulated truth ----------------------------------------------------
 def test_interval_coverage_and_test_sizes_on_simulated_truth():
     """Each replication is one "dataset" of the table; one call analyses all of them."""
@@ -447,6 +462,48 @@ def test_missing_drop_leaves_the_unpaired_subject_out_with_a_warning():
     with pytest.warns(UserWarning, match=r"subject\(s\) \[2\] have 'b' but no 'm'"):
         table = paired_comparison(results, "b", times=None, missing="drop")
     assert table["n_subjects"][0] == 4
+
+
+def test_rows_without_a_subject_are_refused_not_silently_dropped():
+    rng = np.random.default_rng(20)
+    results = _table(rng, n_subjects=6)
+    untagged = results[results["subject"] == 1].assign(subject=np.nan, accuracy=0.1)
+    with pytest.raises(
+        ValueError,
+        match=r"2 row\(s\) of model\(s\) \['b', 'm'\] have no "
+        r"'subject' \(NaN\).*results\[results\['subject'\]\.notna\(\)\]",
+    ):
+        paired_comparison(pd.concat([results, untagged]), "b", times=None)  # fmt: skip
+
+
+def test_one_subject_under_int_and_str_labels_is_refused_not_counted_twice():
+    rng = np.random.default_rng(21)
+    results = _table(rng, n_subjects=6, n_folds=2).astype({"subject": object})
+    second = results["fold"] == 1
+    results.loc[second, "subject"] = results.loc[second, "subject"].astype(str)
+    with pytest.raises(
+        ValueError,
+        match=r"labels \[\[1, '1'\], .*one subject written with "
+        r"different types.*\.astype\(str\)",
+    ):
+        paired_comparison(results, "b", times=None)  # fmt: skip
+    results["subject"] = results["subject"].astype(str)
+    assert paired_comparison(results, "b", times=None)["n_subjects"][0] == 6
+
+
+def test_rows_repeated_in_every_column_are_warned_about():
+    rng = np.random.default_rng(22)
+    results = _table(rng, n_subjects=6, n_folds=3)
+    first_run = results[results["fold"] == 0]  # a crashed run, then its resumed full table
+    with pytest.warns(
+        UserWarning,
+        match=r"12 row\(s\) repeat another row in every column.*"
+        r"drop_duplicates",
+    ):
+        paired_comparison(pd.concat([first_run, results]), "b", times=None)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paired_comparison(results, "b", times=None)
 
 
 def test_sentences_say_faster_slower_and_no_clear_difference():

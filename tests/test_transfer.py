@@ -76,6 +76,24 @@ def test_no_target_reference_is_an_error():
         aligner.fit_target(X[g == 2][:, :2])
 
 
+def test_a_target_label_of_another_type_than_the_groups_is_refused():
+    X, _, g = _subjects()
+    text = g.astype(str)  # e.g. subject labels read back from a CSV
+    for make in (TargetAligner, RecentredCovariances):
+        with pytest.raises(
+            ValueError,
+            match=r"target=2 matches no group, but groups hold "
+            r"\['2'\].*e\.g\. target='2'",
+        ):
+            make(target=2).fit(X, groups=text, X_target=X[g == 2][:10])
+        make(target="2").fit(X, groups=text, X_target=X[g == 2][:10])
+    fitted = TargetAligner(target=2).fit(X, groups=g)
+    with pytest.raises(ValueError, match="target=2 matches no group"):
+        fitted.transform(X, groups=text)
+    mine = g == 2
+    np.testing.assert_allclose(fitted.transform(X[mine], groups=g[mine]), fitted.transform(X[mine]))
+
+
 @pytest.mark.parametrize("make", [TargetAligner, RecentredCovariances])
 def test_the_input_contract_holds_for_the_transfer_steps(make):
     """Fitted on Epochs: reordered channels, another sfreq and volt arrays are refused; the

@@ -210,7 +210,10 @@ class PooledAligned(CalibrationStrategy):
         self.shrinkage = shrinkage
 
     def pool_key(self):
-        return ("aligned", repr(self.estimator), self.shrinkage)
+        # canonical_params, not repr: scikit-learn elides the middle of a long repr, so two
+        # estimators differing there would share one pool fit.
+        params = json.dumps(canonical_params(self.estimator), sort_keys=True)
+        return ("aligned", params, self.shrinkage)
 
     def fit_pool(self, X, y, subjects):
         from ..transfer import make_aligned
@@ -444,6 +447,13 @@ def _plan(
         )
     pool = ~is_target
     if pool_sessions is not None:
+        known = [_label(s) for s in pd.unique(sessions)]
+        unknown = [s for s in pool_sessions if s not in known]
+        if unknown:
+            raise ValueError(
+                f"pool_sessions {unknown} are not sessions of the data (its sessions: {known}); "
+                "pass labels of the sessions array, of the same type."
+            )
         pool &= np.isin(sessions, list(pool_sessions))
     pool_idx = np.flatnonzero(pool)
     cal_idx = np.flatnonzero(is_target & (sessions == cal))
@@ -1047,12 +1057,22 @@ def calibration_statistics(
     return stats
 
 
+def _units(results: pd.DataFrame) -> list[str]:
+    """The columns naming one subject: its ``dataset`` tag (when present) and ``subject``."""
+    return ["dataset", "subject"] if "dataset" in results else ["subject"]
+
+
 def _summary(results: pd.DataFrame, score: str, confidence: float) -> pd.DataFrame:
-    """Mean, t-interval and number of subjects per (strategy, k), NaN rows left out."""
+    """Mean, t-interval and number of subjects per (strategy, k), NaN rows left out.
+
+    A subject is a ``subject`` of a ``dataset`` (when the table has that tag): subject 1 of
+    two datasets is two subjects.
+    """
     from scipy import stats
 
     valid = results[results[score].notna()]
-    per_subject = valid.groupby(["strategy", "n_calibration", "subject"], sort=False)[score].mean()
+    keys = ["strategy", "n_calibration", *_units(results)]
+    per_subject = valid.groupby(keys, sort=False)[score].mean()
     grouped = per_subject.groupby(level=["strategy", "n_calibration"], sort=False)
     out = grouped.agg(["mean", "std", "count"]).reset_index()
     sem = out["std"] / np.sqrt(out["count"])
@@ -1084,7 +1104,10 @@ def plot_calibration_curve(
     confidence : float, default=0.95
         Level of the band: a t-interval of the mean across subjects (scipy.stats.t; no band
         with fewer than two subjects). Rows with NaN scores (skipped strategies) are left
-        out, so a strategy's line starts at the first k where it runs.
+        out, so a strategy's line starts at the first k where it runs; a point averaged over
+        fewer subjects than the table has (e.g. k beyond some subjects' calibration
+        sessions) is warned about. A subject is a ``subject`` of a ``dataset`` tag, when the
+        table has one.
     reference : float, dict of label -> float, or None
         Horizontal dashed line(s), e.g. the within-subject model's mean accuracy.
     strategies : sequence of str or None
@@ -1113,6 +1136,23 @@ def plot_calibration_curve(
     if unknown:
         raise ValueError(f"strategies {unknown} are not in results; it has {available}.")
     summary = _summary(results, score, confidence)
+    n_subjects = len(results[_units(results)].drop_duplicates())
+    shown = summary[summary["strategy"].isin(names)]
+    fewer = shown[shown["count"] < n_subjects]
+    if len(fewer):
+        where = ", ".join(
+            f"{name!r} k={k}: {n}"
+            for name, k, n in fewer[["strategy", "n_calibration", "count"]].itertuples(index=False)
+        )
+        warnings.warn(
+            f"plot_calibration_curve: some points are means over fewer than the {n_subjects} "
+            f"subjects ({where}; the others' rows at that k were skipped or failed), so a change "
+            "along a line may come from which subjects are averaged. Their reasons are in the "
+            "'error' column; plot results restricted to the subjects with every k for a "
+            "like-for-like curve.",
+            UserWarning,
+            stacklevel=2,
+        )
     drawn = 0
     for name in names:
         part = summary[summary["strategy"] == name].sort_values("n_calibration")
@@ -1142,8 +1182,8 @@ def plot_calibration_curve(
     ax.set_xticks(ks)
     ax.set_xticklabels([str(k) for k in ks])
     ax.set_xlabel("calibration trials of the new subject (k)")
-    n_subjects = results["subject"].nunique()
-    ax.set_ylabel(f"{score} (mean over {n_subjects} subjects, {confidence:.0%} CI)")
+    over = "the subjects with a score at each k" if len(fewer) else f"{n_subjects} subjects"
+    ax.set_ylabel(f"{score} (mean over {over}, {confidence:.0%} CI)")
     if drawn or reference is not None:
         ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
@@ -1162,6 +1202,7 @@ def trials_to_reach(
     target : float or dict of subject -> float
         A score to reach on average over subjects, or one per subject (e.g. each subject's
         within-subject accuracy; then the mean of the per-subject differences must be >= 0).
+        A dict needs a key for every subject with a score (else a ``ValueError``).
     score : str, default="accuracy"
         Column compared.
 
@@ -1173,6 +1214,13 @@ def trials_to_reach(
     """
     valid = results[results[score].notna()].copy()
     if isinstance(target, Mapping):
+        lacking = [_label(t) for t in pd.unique(valid["subject"]) if t not in target]
+        if lacking:
+            raise ValueError(
+                f"trials_to_reach: target has no score for subject(s) {lacking} (its keys: "
+                f"{list(target)}); give one per subject, keyed by the labels of the results' "
+                "'subject' column (the same type: 1 and '1' differ)."
+            )
         valid["_gap"] = valid[score] - valid["subject"].map(target)
     else:
         valid["_gap"] = valid[score] - float(target)

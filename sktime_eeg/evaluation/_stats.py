@@ -119,6 +119,46 @@ def _drop_failed(results: pd.DataFrame, subject: str, dataset: str | None) -> pd
     return results[~failed]
 
 
+def _check_subjects(results: pd.DataFrame, subject: str) -> None:
+    """Refuse rows without a subject, and one subject written as several labels (1 and "1")."""
+    unlabelled = results[subject].isna()
+    if unlabelled.any():
+        raise ValueError(
+            f"paired_comparison: {int(unlabelled.sum())} row(s) of model(s) "
+            f"{_plain(pd.unique(results.loc[unlabelled, 'model']))} have no {subject!r} "
+            "(NaN), so they cannot be paired. Tag them with their subject, or leave them out: "
+            f"results[results[{subject!r}].notna()]."
+        )
+    by_text: dict[str, list[Any]] = {}
+    for label in _plain(pd.unique(results[subject])):
+        by_text.setdefault(str(label), []).append(label)
+    clashes = [labels for labels in by_text.values() if len(labels) > 1]
+    if clashes:
+        raise ValueError(
+            f"paired_comparison: the {subject!r} labels {clashes} are one subject written with "
+            "different types (e.g. 1 and '1', from tables tagged or read back differently) and "
+            "would count as different subjects. Make them one type, e.g. "
+            f"results[{subject!r}] = results[{subject!r}].astype(str)."
+        )
+
+
+def _warn_duplicates(results: pd.DataFrame) -> None:
+    """Warn about rows equal in every column (the same fit recorded twice)."""
+    try:
+        twice = results.duplicated()
+    except TypeError:  # unhashable cells (lists, dicts): not a compare() table
+        return
+    if twice.any():
+        warnings.warn(
+            f"paired_comparison: {int(twice.sum())} row(s) repeat another row in every column "
+            f"(model(s) {_plain(pd.unique(results.loc[twice, 'model']))}), e.g. a resumed run "
+            "concatenated with its first run; each copy counts in the per-subject means. If "
+            "they are the same fit recorded twice, pass results.drop_duplicates().",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _subject_scores(
     results: pd.DataFrame,
     *,
@@ -330,7 +370,8 @@ def paired_comparison(
         model and fold, with the columns ``model``, the metric(s), ``subject`` and
         (optionally) ``dataset`` tags; ``fit_seconds``, ``predict_ms_per_trial`` and
         ``error`` when present. Other columns (``fold``, ``seed``, fingerprints, ...) are
-        ignored: every row of a subject counts in its mean. Rows whose ``error`` is not
+        ignored: every row of a subject counts in its mean (rows repeated in every
+        column, the same fit recorded twice, are warned about). Rows whose ``error`` is not
         empty are left out, with a warning that names them.
     baseline : str or None, default=None
         The model the others are compared with; None takes the first model of the table.
@@ -424,8 +465,9 @@ def paired_comparison(
     ------
     ValueError
         For a metric or timing column not in the table, a baseline or model not in the
-        table (the message lists the models), no ``subject`` column, a dataset with results
-        of one subject only, subjects with results of only one of the models
+        table (the message lists the models), no ``subject`` column, rows without a subject
+        (NaN), one subject under labels of different types (``1`` and ``"1"``), a dataset
+        with results of one subject only, subjects with results of only one of the models
         (``missing="raise"``), non-positive times, or a table mixing evaluation protocols.
 
     Notes
@@ -542,6 +584,8 @@ def paired_comparison(
 
     ok = _drop_failed(results, subject, dataset)
     ok = ok[ok["model"].isin([baseline, *compared])]
+    _check_subjects(ok, subject)
+    _warn_duplicates(ok)
     scores = _subject_scores(ok, subject=subject, dataset=dataset, columns=metrics + time_columns)
     datasets = list(pd.unique(scores["_dataset"]))
     if COMBINED in datasets and len(datasets) > 1:
@@ -681,6 +725,20 @@ def paired_comparison(
                 low, high = mean - z * se, mean + z * se
                 if len(parts) < 5:
                     notes.append(f"{len(parts)} datasets: tau2 is poorly estimated")
+                # A one-sided permutation p of exactly 1 is z = -inf for Stouffer: it forces
+                # the combination in that direction to 1 whatever the other datasets show.
+                ones = [
+                    ds
+                    for ds, part in zip(datasets, parts, strict=True)
+                    # p == 1 on a side that another dataset points to (p < 0.5 there)
+                    if any(part[i] == 1 and any(q[i] < 0.5 for q in parts) for i in (1, 2))
+                ]
+                if ones:
+                    notes.append(
+                        f"dataset(s) {ones} have a one-sided permutation p of exactly 1, which "
+                        "forces Stouffer's combination in that direction to 1: the combined p "
+                        "is not informative; read the per-dataset rows"
+                    )
                 p_tost = math.nan
                 if not ratio and np.isfinite(se):
                     p_tost = float(
