@@ -220,17 +220,22 @@ def test_pseudo_online_with_a_network_and_causal_filter():
     assert ax.get_xlabel().startswith("time since cue")
 
 
+def _run_with_rest(**kw):
+    """Train on run 0, test run 2, left/right cues with a rest cue."""
+    return pseudo_online(
+        _PowerRatio(),
+        _runs(),
+        event_id={"left": "T1", "right": "T2"},
+        rest_id="T0",
+        train_runs=[0],
+        test_runs=[2],
+        **kw,
+    )
+
+
 def test_pseudo_online_trial_onsets_and_durations_are_those_of_the_cues():
     for step in (0.1, 0.25, 0.4):  # not tied to the decision grid
-        result = pseudo_online(
-            _PowerRatio(),
-            _runs(),
-            event_id={"left": "T1", "right": "T2"},
-            rest_id="T0",
-            train_runs=[0],
-            test_runs=[2],
-            step=step,
-        )
+        result = _run_with_rest(step=step)
         np.testing.assert_allclose(result.trials["onset"], REST_S + np.arange(6) * 5.0)
         np.testing.assert_allclose(result.trials["duration"], TASK_S)
 
@@ -239,16 +244,7 @@ def test_pseudo_online_keeps_trials_without_a_decision_and_says_so():
     """A step longer than a trial leaves trials without a decision inside them: they stay in
     the trial table (predicted None, wrong), with a warning, not dropped from the accuracy."""
     with pytest.warns(UserWarning, match=r"of 6 trials have no decision whose 1.0 s window"):
-        result = pseudo_online(
-            _PowerRatio(),
-            _runs(),
-            event_id={"left": "T1", "right": "T2"},
-            rest_id="T0",
-            train_runs=[0],
-            test_runs=[2],
-            window=1.0,
-            step=6.0,
-        )
+        result = _run_with_rest(window=1.0, step=6.0)
     trials = result.trials
     assert len(trials) == 6
     assert trials["label"].tolist() == ["left", "right", "right", "left", "left", "right"]
