@@ -487,6 +487,10 @@ def test_one_subject_under_int_and_str_labels_is_refused_not_counted_twice():
         r"different types.*\.astype\(str\)",
     ):
         paired_comparison(results, "b", times=None)  # fmt: skip
+    from sktime_eeg.evaluation import plot_paired
+
+    with pytest.raises(ValueError, match=r"plot_paired: the 'subject' labels \[\[1, '1'\]"):
+        plot_paired(results, "m", "b")  # the drawing refuses the same table
     results["subject"] = results["subject"].astype(str)
     assert paired_comparison(results, "b", times=None)["n_subjects"][0] == 6
 

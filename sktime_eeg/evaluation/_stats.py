@@ -119,12 +119,12 @@ def _drop_failed(results: pd.DataFrame, subject: str, dataset: str | None) -> pd
     return results[~failed]
 
 
-def _check_subjects(results: pd.DataFrame, subject: str) -> None:
+def _check_subjects(results: pd.DataFrame, subject: str, owner: str = "paired_comparison") -> None:
     """Refuse rows without a subject, and one subject written as several labels (1 and "1")."""
     unlabelled = results[subject].isna()
     if unlabelled.any():
         raise ValueError(
-            f"paired_comparison: {int(unlabelled.sum())} row(s) of model(s) "
+            f"{owner}: {int(unlabelled.sum())} row(s) of model(s) "
             f"{_plain(pd.unique(results.loc[unlabelled, 'model']))} have no {subject!r} "
             "(NaN), so they cannot be paired. Tag them with their subject, or leave them out: "
             f"results[results[{subject!r}].notna()]."
@@ -135,7 +135,7 @@ def _check_subjects(results: pd.DataFrame, subject: str) -> None:
     clashes = [labels for labels in by_text.values() if len(labels) > 1]
     if clashes:
         raise ValueError(
-            f"paired_comparison: the {subject!r} labels {clashes} are one subject written with "
+            f"{owner}: the {subject!r} labels {clashes} are one subject written with "
             "different types (e.g. 1 and '1', from tables tagged or read back differently) and "
             "would count as different subjects. Make them one type, e.g. "
             f"results[{subject!r}] = results[{subject!r}].astype(str)."

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._stats import COMBINED, STATS_COLUMNS, _drop_failed
+from ._stats import COMBINED, STATS_COLUMNS, _check_subjects, _drop_failed
 
 __all__ = ["plot_forest", "plot_paired"]
 
@@ -68,12 +68,9 @@ def plot_paired(
         ok = ok.assign(_dataset="all")
     else:
         ok = ok.assign(_dataset=ok[dataset].astype(str))
-    scores = (
-        ok[ok["model"].isin([model, baseline])]
-        .groupby(["_dataset", subject, "model"], sort=False)[metric]
-        .mean()
-        .unstack("model")
-    )
+    ok = ok[ok["model"].isin([model, baseline])]
+    _check_subjects(ok, subject, "plot_paired")  # the points the statistics would refuse
+    scores = ok.groupby(["_dataset", subject, "model"], sort=False)[metric].mean().unstack("model")
     ax = _axes(ax, (4.5, 4.5))
     datasets = list(pd.unique(scores.index.get_level_values("_dataset")))
     for i, ds in enumerate(datasets):
