@@ -171,7 +171,8 @@ class _FakeParadigm:
         )
         if return_epochs:
             return epochs, labels.tolist(), metadata
-        return epochs.get_data(), labels.tolist(), metadata
+        # MOABB scales arrays by the dataset's unit_factor (1e6: microvolts)
+        return epochs.get_data() * dataset.unit_factor, labels.tolist(), metadata
 
 
 def _fake_moabb(error=None):
@@ -182,6 +183,7 @@ def _fake_moabb(error=None):
             self.subject_list = list(range(1, 10))
             self.event_id = dict(event_id)
             self.error = error
+            self.unit_factor = 1e6
 
         return type(code, (), {"__init__": __init__})
 
@@ -233,6 +235,8 @@ def test_bnci_returns_arrays_and_metadata(fake_moabb):
     assert paradigm.kwargs["n_classes"] == 4 and paradigm.kwargs["resample"] == 128.0
     assert paradigm.subjects == [3]
     assert X.dtype == np.float64 and X.shape == (20, 3, 250)
+    epochs = load_bnci("BNCI2014_001", subjects=3, resample=128.0)
+    np.testing.assert_allclose(X, epochs.get_data())  # volts, as documented (not MOABB's uV)
     assert y.dtype.kind == "U" and len(y) == 20
     np.testing.assert_array_equal(meta["label"].to_numpy(), y)
     assert (meta["subject"] == 3).all()

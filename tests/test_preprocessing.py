@@ -693,6 +693,16 @@ def test_missing_sfreq_for_arrays_is_a_clear_error(transformer, X_uv):
         transformer.fit_transform(make_epochs(X_uv))
 
 
+@pytest.mark.parametrize(
+    "transformer",
+    [BandpassFilter(8.0, 30.0, sfreq=100.0), Resampler(50.0, sfreq=100.0), TimeCrop(0, 1, 100.0)],
+)
+def test_fit_refuses_an_sfreq_that_contradicts_the_epochs(transformer, X_uv):
+    # Fitted on 250 Hz Epochs, the step must not go on to process arrays at 100 Hz.
+    with pytest.raises(ValueError, match=r"sfreq=100.0 but the Epochs are sampled at 250.0 Hz"):
+        transformer.fit(make_epochs(X_uv))
+
+
 def test_transform_checks_the_number_of_channels_seen_in_fit(X_uv):
     step = BandpassFilter(8.0, 30.0, sfreq=SFREQ).fit(X_uv)
     assert step.n_features_in_ == 3

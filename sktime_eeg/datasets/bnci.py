@@ -185,4 +185,6 @@ def load_bnci(
         with mne.use_log_level(verbose):
             data.metadata = metadata
         return data
-    return np.asarray(data, dtype=np.float64), labels, metadata
+    # MOABB returns arrays scaled by the dataset's unit_factor (1e6: microvolts); give them
+    # back in volts, as documented and as the Epochs (and the other loaders) hold them.
+    return np.asarray(data, dtype=np.float64) / float(ds.unit_factor), labels, metadata

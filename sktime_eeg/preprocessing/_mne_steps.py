@@ -20,6 +20,16 @@ from ._base import (
 )
 
 
+def _check_fit_sfreq(owner: str, sfreq: float | None, eeg: _Input) -> None:
+    """Refuse an ``sfreq`` parameter that contradicts the sampling frequency of Epochs.
+
+    Checked in ``fit`` too, so that a step fitted on Epochs never goes on to process arrays
+    at another sampling frequency than the one it saw.
+    """
+    if eeg.sfreq is not None:
+        resolve_sfreq(owner, sfreq, eeg.sfreq)
+
+
 # -- EpochsToArray --------------------------------------------------------------------------
 @fill_doc
 class EpochsToArray(_BaseEEGTransformer):
@@ -207,6 +217,9 @@ fir_window, fir_design, pad
             )
         _check_sfreq_value("BandpassFilter", self.sfreq)
 
+    def _check_input(self, eeg: _Input) -> None:
+        _check_fit_sfreq("BandpassFilter", self.sfreq, eeg)
+
     def _mne_kwargs(self) -> dict:
         return dict(
             filter_length=self.filter_length,
@@ -308,6 +321,9 @@ class Resampler(_BaseEEGTransformer):
             raise ValueError("Resampler: sfreq_new must be a positive number of Hz, got None.")
         _check_sfreq_value("Resampler", self.sfreq_new, "sfreq_new")
         _check_sfreq_value("Resampler", self.sfreq)
+
+    def _check_input(self, eeg: _Input) -> None:
+        _check_fit_sfreq("Resampler", self.sfreq, eeg)
 
     def _mne_kwargs(self) -> dict:
         return dict(
@@ -556,6 +572,9 @@ class TimeCrop(_BaseEEGTransformer):
                 f"TimeCrop: tmin ({self.tmin} s) must not be after tmax ({self.tmax} s)."
             )
         _check_sfreq_value("TimeCrop", self.sfreq)
+
+    def _check_input(self, eeg: _Input) -> None:
+        _check_fit_sfreq("TimeCrop", self.sfreq, eeg)
 
     def _sample_window(self, sfreq: float, first_time: float, n_times: int) -> tuple[int, int]:
         """Sample indices ``[start, stop)`` of the window in trials starting at ``first_time``."""
