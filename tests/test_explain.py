@@ -230,6 +230,22 @@ def test_band_importance_reads_sfreq_of_a_model_fitted_on_epochs(mu_data):
     assert df.attrs["sfreq"] == SFREQ
 
 
+def test_band_importance_reads_the_input_sfreq_of_a_resampling_pipeline(mu_data):
+    from sktime_eeg.preprocessing import Resampler
+
+    X_train, y_train, X_test, y_test, _ = mu_data
+    clf = Conv2DEEGClassifier(
+        max_epochs=1, random_state=0, **dict(SMALL_NET, n_filters=2, pool_length=12, pool_stride=3)
+    )
+    pipeline = make_pipeline(Resampler(SFREQ / 2), clf)
+    pipeline.fit(_epochs(X_train[:40]), y_train[:40])
+    assert pipeline[-1].sfreq_ == SFREQ / 2  # the network sees the resampled data
+    # arrays at the rate the pipeline was fitted on: the bands are cut at SFREQ, not SFREQ / 2
+    X_uv = X_test[:20] * 1e6
+    df = band_importance(pipeline, X_uv, y_test[:20], bands={"mu": (8, 13)}, n_repeats=2)
+    assert df.attrs["sfreq"] == SFREQ
+
+
 def test_band_importance_needs_a_sampling_frequency(mu_model, mu_data):
     *_, X_test, y_test, _ = mu_data
     with pytest.raises(ValueError, match=r"needs the sampling frequency of array input: set sfreq"):
@@ -269,6 +285,14 @@ def test_band_importance_bands_are_validated(mu_model, mu_data):
             band_importance(mu_model, X, y, sfreq=SFREQ, transition_bandwidth=bad)
     with pytest.raises(ValueError, match="X has 20 trials but y has 19 labels"):
         band_importance(mu_model, X, y[:19], sfreq=SFREQ)
+
+
+def test_bands_all_above_nyquist_name_the_fix():
+    with (
+        pytest.warns(UserWarning, match="above the Nyquist frequency"),
+        pytest.raises(ValueError, match=r"No band lies below .*pass bands below 32.0 Hz, or check"),
+    ):
+        _resolve_bands({"high": (40, 60)}, 32.0)
 
 
 def test_band_importance_randomness_and_scoring(mu_model, mu_data):

@@ -243,7 +243,10 @@ def _check_scoring(scoring: Any) -> dict[str, Any]:
     scorers: dict[str, Any] = {}
     for column, scorer in items:
         if column in reserved:
-            raise ValueError(f"Metric column {column!r} clashes with a column of the results.")
+            raise ValueError(
+                f"Metric column {column!r} clashes with a column of the results; name it "
+                f"otherwise with a dict, e.g. scoring={{'{column}_score': {column!r}}}."
+            )
         if isinstance(scorer, str):
             if scorer in _LABEL_METRICS:
                 scorers[column] = scorer
@@ -556,7 +559,10 @@ def _plan(
         raise ValueError(f"cv={cv!r} produced no folds.")
     for fold, (train, test) in enumerate(folds):
         if train.size == 0 or test.size == 0:
-            raise ValueError(f"Fold {fold} of cv={cv!r} has an empty train or test set.")
+            raise ValueError(
+                f"Fold {fold} of cv={cv!r} has an empty train or test set; every fold needs "
+                "trials on both sides: check cv and groups (e.g. a group holding every trial)."
+            )
 
     columns = [*tags, *_FOLD_COLUMNS, *scorers, *_TIMING_COLUMNS, *FINGERPRINT_COLUMNS]
     stamps = _fingerprints(estimators, X, y, groups, folds, scorers)

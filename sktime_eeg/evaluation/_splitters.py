@@ -342,7 +342,8 @@ class CrossSubjectSplit(BaseCrossValidator):
         if self.n_splits is not None and present.size < self.n_splits:
             raise ValueError(
                 f"CrossSubjectSplit: n_splits={self.n_splits} is more than the "
-                f"{present.size} subjects in groups."
+                f"{present.size} subjects in groups; lower n_splits to at most {present.size}, "
+                "or use n_splits=None (leave one subject out)."
             )
         placeholder = np.zeros((subjects.size, 1))
         yield from splitter.split(placeholder, None, subjects)

@@ -81,9 +81,20 @@ class _CachedResponses:
 
 
 def _fitted_sfreq(estimator: Any) -> float | None:
-    """The sampling frequency a fitted sktime_eeg estimator (or pipeline's last step) learned."""
-    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
-    return getattr(final, "sfreq_", None)
+    """The sampling frequency of the input a fitted estimator (or pipeline) saw in fit.
+
+    For a pipeline that is the rate its first step saw, not its last step's: a step in
+    between (e.g. a ``Resampler``) may have changed it. None when that step recorded none.
+    """
+    if isinstance(estimator, Pipeline):
+        steps = [step for _, step in estimator.steps if step not in (None, "passthrough")]
+        if not steps:
+            return None
+        estimator = steps[0]
+    sfreq = getattr(estimator, "sfreq_", None)
+    if sfreq is None:
+        sfreq = getattr(getattr(estimator, "input_record_", None), "sfreq", None)
+    return sfreq
 
 
 def _resolve_bands(
@@ -120,7 +131,10 @@ def _resolve_bands(
             continue
         resolved.append((str(name), fmin, min(fmax, nyquist)))
     if not resolved:
-        raise ValueError(f"No band lies below the Nyquist frequency ({nyquist} Hz) of the data.")
+        raise ValueError(
+            f"No band lies below the Nyquist frequency ({nyquist} Hz) of the data; pass bands "
+            f"below {nyquist} Hz, or check sfreq (the data's sampling frequency)."
+        )
     for name, fmin, fmax in resolved:
         if fmin == 0 and fmax >= nyquist:
             raise ValueError(
@@ -211,8 +225,9 @@ def band_importance(
         Bands above the Nyquist frequency are left out with a warning.
     sfreq : float, default=None
         Sampling frequency of ``X`` in Hz. Read from the Epochs' info, or, for an array,
-        from ``estimator.sfreq_`` when the estimator was fitted on Epochs; required
-        otherwise.
+        from ``estimator.sfreq_`` when the estimator was fitted on Epochs (for a pipeline,
+        the rate its first step was fitted on, which a resampling step does not change);
+        required otherwise.
     method : {"bandstop", "permute"}, default="bandstop"
         How the band is taken away (see above).
     n_repeats : int, default=10
