@@ -317,6 +317,29 @@ def offline_moabb(monkeypatch, tmp_path):
     return home
 
 
+def test_bnci_through_real_moabb_unfiltered_by_default_and_in_volts(offline_moabb, monkeypatch):
+    """Real MOABB on a served recording: the defaults (no filter) load without MNE's iir
+    crash and return the recorded samples unchanged, as Epochs and as arrays, in volts."""
+    from moabb.datasets import BNCI2014_004
+
+    sfreq, rng = 250.0, np.random.default_rng(0)
+    eeg = rng.standard_normal((3, int(120 * sfreq))) * 10e-6  # volts, as MNE stores them
+    stim = np.zeros((1, eeg.shape[1]))
+    cues = np.arange(10) * int(10 * sfreq) + 100
+    stim[0, cues] = np.tile([1, 2], 5)
+    info = mne.create_info(["C3", "Cz", "C4", "STI"], sfreq, ["eeg"] * 3 + ["stim"])
+    raw = mne.io.RawArray(np.vstack([eeg, stim]), info, verbose=False)
+    monkeypatch.setattr(
+        BNCI2014_004, "_get_single_subject_data", lambda self, subject: {"0": {"0": raw}}
+    )
+    epochs = load_bnci("BNCI2014_004", subjects=[1], verbose="error")
+    X, y, _ = load_bnci("BNCI2014_004", subjects=[1], return_epochs=False, verbose="error")
+    start = cues[0] + int(3.0 * sfreq)  # MOABB's 2b trials start 3 s after the marker
+    np.testing.assert_array_equal(epochs.get_data()[0, :, :50], eeg[:, start : start + 50])
+    np.testing.assert_allclose(X, epochs.get_data(), rtol=1e-12)
+    assert y.tolist()[:2] == ["left_hand", "right_hand"]
+
+
 def test_bnci_moabb_writes_the_data_path_into_the_mne_config_as_documented(offline_moabb):
     home = offline_moabb
     config = home / ".mne" / "mne-python.json"

@@ -162,6 +162,12 @@ def load_bnci(
         tmax=tmax,
         resample=resample,
     )
+    if l_freq is None and h_freq is None and hasattr(paradigm, "_get_raw_pipelines"):
+        # No filter asked: MOABB would still call raw.filter(None, None, method="iir"), which
+        # MNE >= 1.13 fails on (KeyError 'padlen'); pass the recordings through unchanged.
+        from sklearn.preprocessing import FunctionTransformer
+
+        paradigm._get_raw_pipelines = lambda: [FunctionTransformer()]
     try:
         with mne.use_log_level(verbose):
             data, labels, metadata = paradigm.get_data(
