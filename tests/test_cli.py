@@ -390,6 +390,45 @@ def test_stats_command_reanalyses_saved_results(tmp_path, capsys):
     assert "--baseline eegnet: not a model of the results" in capsys.readouterr().err
 
 
+def test_stats_command_refuses_two_runs_of_the_same_dataset_and_subjects(tmp_path, capsys):
+    """Two `compare` runs on the same data set (e.g. other seeds) both name it "simulated":
+    pooled, their rows would be averaged into one run per subject without a word."""
+    from sktime_eeg.evaluation import ResultsStore
+
+    paths = []
+    for run, shift in (("seed0", 0.0), ("seed1", 0.2)):
+        frame = pd.DataFrame(
+            [
+                ("simulated", str(subject), model, 0.6 + shift + (model == "conv2d") * 0.05, 1.0)
+                for subject in (1, 2, 3)
+                for model in ("conv1d", "conv2d")
+            ],
+            columns=["dataset", "subject", "model", "accuracy", "fit_seconds"],
+        )
+        frame["fold"] = 0
+        frame["error"] = None
+        (tmp_path / run).mkdir()
+        store = ResultsStore(
+            tmp_path / run / "results.csv",
+            list(frame.columns),
+            group=("dataset", "subject"),
+            fingerprint=(),
+            shared=(),
+        )
+        store.open()
+        for row in frame.to_dict("records"):
+            store.append(row)
+        paths.append(str(tmp_path / run / "results.csv"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stats", *paths, "--out", str(tmp_path / "stats")])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "both hold results of dataset 'simulated', subject 1" in error
+    assert "Run `sktime-eeg stats` on each file separately" in error
+    assert not (tmp_path / "stats" / "stats.csv").exists()
+    assert main(["stats", paths[0], "--out", str(tmp_path / "stats")]) == 0
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

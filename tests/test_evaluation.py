@@ -904,3 +904,27 @@ def test_moabb_within_session_evaluation_runs_sktime_eeg_pipelines(tmp_path):
     assert results["score"].between(0, 1).all()
     # The one session of FakeDataset: 20 trials of its 3 channels, in 2 folds.
     assert (results["samples"] == 20).all() and (results["channels"] == 3).all()
+
+
+def test_run_comparison_warms_the_networks_up_untimed_first(monkeypatch):
+    """The first network fit of a process pays torch's one-off start-up (~1 s: lazy imports
+    of the optimizer), which made whichever network ran first look far slower (conv1d /
+    conv2d 46x for equal tiny fits). run_comparison fits throwaway copies first, in this
+    process only, and leaves the given estimators untouched."""
+    from sktime_eeg.evaluation.catalogue import _protocols
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 4, 100)), np.repeat(["a", "b"], 10)
+    model = Conv2DEEGClassifier(
+        max_epochs=1, kernel_length=5, pool_length=10, pool_stride=5, random_state=0
+    )
+    _protocols._warm_up({"conv2d": model, "lda": make_models(["csp-lda"])["csp-lda"]}, X, y)
+    assert not hasattr(model, "net_")  # a clone was fitted, not the caller's estimator
+
+    calls = []
+    monkeypatch.setattr(_protocols, "_warm_up", lambda estimators, X, y: calls.append(estimators))
+    data = Bunch(X=X, y=y, subject=np.full(20, "1"), session=np.full(20, "1"), dataset="toy")
+    run_comparison(data, {"conv2d": model}, n_splits=2, progress=False)
+    assert [list(c) for c in calls] == [["conv2d"]]
+    run_comparison(data, {"conv2d": model}, n_splits=2, progress=False, n_jobs=2)
+    assert len(calls) == 1  # workers are other processes: no warm-up here

@@ -154,6 +154,29 @@ def add_stats_command(commands: Any) -> argparse.ArgumentParser:
     return command
 
 
+def _check_files_disjoint(
+    parser: argparse.ArgumentParser, paths: Sequence[Path], tables: Sequence[Any], subject: str
+) -> None:
+    """Refuse files that hold results of the same data set and subject.
+
+    Their rows would be pooled as repeated folds of one run (e.g. two ``compare`` runs on
+    simulated data with other seeds both name their data set ``simulated``), silently
+    averaging two runs into one score per subject instead of comparing them.
+    """
+    seen: dict[tuple[str, str], Path] = {}
+    for path, table in zip(paths, tables, strict=True):
+        keys = set(zip(table["dataset"].astype(str), table[subject].astype(str), strict=True))
+        for key in sorted(keys):
+            if key in seen:
+                parser.error(
+                    f"{seen[key]} and {path} both hold results of dataset {key[0]!r}, "
+                    f"{subject} {key[1]}; analysed together their rows would be averaged as "
+                    "one run. Run `sktime-eeg stats` on each file separately, or pass files "
+                    "of other data sets or subjects"
+                )
+        seen.update(dict.fromkeys(keys, path))
+
+
 def run_stats_command(args: argparse.Namespace) -> int:
     """Run ``sktime-eeg stats``; return the exit status (0 ok)."""
     import pandas as pd
@@ -185,6 +208,7 @@ def run_stats_command(args: argparse.Namespace) -> int:
             f"--subject-column {subject}: no such column in the results (columns: "
             f"{', '.join(map(str, results.columns))})"
         )
+    _check_files_disjoint(parser, args.results, tables, subject)
     if args.metric not in results:
         parser.error(f"--metric {args.metric}: no such column in the results")
     models = set(results["model"].astype(str))

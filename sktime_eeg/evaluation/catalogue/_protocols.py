@@ -99,6 +99,26 @@ def check_protocol(
     return subjects, sessions
 
 
+def _warm_up(estimators: Mapping[str, Any], X: np.ndarray, y: np.ndarray) -> None:
+    """Fit a throwaway one-epoch copy of each network on a few trials, untimed.
+
+    The first network fit of a process pays torch's one-off start-up (lazy imports of the
+    optimizer, ~1 s), which would otherwise be counted as the training time of whichever
+    network runs first and bias the training-time ratios (e.g. conv1d / conv2d).
+    """
+    from sklearn.base import clone
+
+    from ..._base import BaseEEGClassifier
+
+    few = np.concatenate([np.flatnonzero(y == label)[:2] for label in np.unique(y)])
+    for estimator in estimators.values():
+        if isinstance(estimator, BaseEEGClassifier):
+            try:
+                clone(estimator).set_params(max_epochs=1, verbose=0).fit(X[few], y[few])
+            except Exception:  # noqa: BLE001 -- the timed fit reports its own errors
+                pass
+
+
 def run_comparison(
     data: Bunch,
     estimators: Mapping[str, Any],
@@ -148,6 +168,8 @@ def run_comparison(
     subjects, sessions = check_protocol(data, protocol, train_sessions)
     y = np.asarray(data.y)
     tags = {"dataset": data.dataset, "protocol": protocol}
+    if n_jobs in (None, 1):  # fits run in this process: keep torch's start-up out of them
+        _warm_up(estimators, np.asarray(data.X), y)
     if protocol == "cross-subject":
         if progress is True:
             print(
