@@ -139,11 +139,13 @@ class _EarlyStopping(EarlyStopping):
 
 
 class _FiniteLoss(Callback):
-    """Stop training with a ``ValueError`` as soon as a loss is NaN or infinite.
+    """Stop training with a ``ValueError`` as soon as a loss, weight or buffer is NaN or infinite.
 
     A diverged network predicts NaN probabilities, which ``argmax`` would turn into the
-    first class for every trial without a word; training stops instead, naming ``lr`` and
-    ``optimizer``, and the estimator is left unfitted.
+    first class for every trial without a word, or -- a finite loss exploding until a weight
+    or batch-norm statistic overflows -- the same saturated probabilities for every trial;
+    training stops instead, naming ``lr`` and ``optimizer``, and the estimator is left
+    unfitted.
 
     Parameters
     ----------
@@ -160,10 +162,10 @@ class _FiniteLoss(Callback):
         self.lr = lr
         self.optimizer = optimizer
 
-    def _raise(self, net: NeuralNetClassifier, which: str, value: float) -> None:
+    def _raise(self, net: NeuralNetClassifier, what: str) -> None:
         optimizer = getattr(self.optimizer, "__name__", self.optimizer)
         raise ValueError(
-            f"{self.owner}: training diverged: the {which} loss became {value} in epoch "
+            f"{self.owner}: training diverged: {what} in epoch "
             f"{len(net.history)} (lr={self.lr!r}, optimizer={optimizer!r}). The learning rate "
             "is most likely too large for this optimizer: lower lr (the default lr=1e-3 with "
             "optimizer='adamw' is a safe start) or check X for extreme values. The estimator "
@@ -175,13 +177,19 @@ class _FiniteLoss(Callback):
     ) -> None:
         loss = kwargs.get("loss")
         if training and loss is not None and not bool(torch.isfinite(loss).all()):
-            self._raise(net, "training", float(loss.detach().cpu().reshape(-1)[0]))
+            value = float(loss.detach().cpu().reshape(-1)[0])
+            self._raise(net, f"the training loss became {value}")
 
     def on_epoch_end(self, net: NeuralNetClassifier, **kwargs: Any) -> None:
         if "valid_loss" in net.history[-1]:
             value = net.history[-1, "valid_loss"]
             if not np.isfinite(value):
-                self._raise(net, "validation", value)
+                self._raise(net, f"the validation loss became {value}")
+        # A finite but exploding loss can leave weights or batch-norm statistics infinite:
+        # the network then gives the same saturated prediction for every trial.
+        for key, tensor in net.module_.state_dict().items():
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                self._raise(net, f"the network's {key} became non-finite (inf or NaN)")
 
 
 class _NeuralNetClassifier(NeuralNetClassifier):

@@ -97,6 +97,29 @@ def check_warm_classes(estimator: Any, classes: np.ndarray) -> None:
     )
 
 
+#: Module attributes that are run-time switches, not architecture (left out of ``_settings``).
+_RUNTIME_ATTRIBUTES = frozenset({"training", "fold_batch_norm"})
+
+
+def _settings(module: nn.Module) -> dict[str, dict[str, Any]]:
+    """The scalar settings of every submodule, by name, including those ``repr`` omits.
+
+    ``repr`` leaves out some architecture, e.g. ``num_heads`` of ``nn.MultiheadAttention``
+    (whose weights have the same shapes for any number of heads).
+    """
+    scalars = (bool, int, float, str, tuple, type(None))
+    return {
+        name: {
+            key: value
+            for key, value in vars(sub).items()
+            if not key.startswith("_")
+            and key not in _RUNTIME_ATTRIBUTES
+            and isinstance(value, scalars)
+        }
+        for name, sub in module.named_modules()
+    }
+
+
 def check_same_architecture(estimator: Any, fitted: nn.Module, n_classes: int) -> None:
     """Fail when the hyperparameters now build another network than the fitted one.
 
@@ -121,9 +144,12 @@ def check_same_architecture(estimator: Any, fitted: nn.Module, n_classes: int) -
         )
     with torch.random.fork_rng(devices=estimator._rng_devices()):
         fresh = estimator._build_module(estimator.n_channels_, window, n_classes, *lengths)
-    same = repr(fresh) == repr(fitted) and {
-        k: tuple(v.shape) for k, v in fresh.state_dict().items()
-    } == {k: tuple(v.shape) for k, v in fitted.state_dict().items()}
+    same = (
+        repr(fresh) == repr(fitted)
+        and _settings(fresh) == _settings(fitted)
+        and {k: tuple(v.shape) for k, v in fresh.state_dict().items()}
+        == {k: tuple(v.shape) for k, v in fitted.state_dict().items()}
+    )
     if not same:
         raise ValueError(
             f"{type(estimator).__name__}(warm_start=True): the architecture hyperparameters "

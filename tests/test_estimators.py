@@ -673,6 +673,31 @@ def test_diverged_training_stops_fit_naming_lr_and_optimizer(easy):
         clf.predict(X)
 
 
+def test_training_that_overflows_the_network_stops_fit(easy):
+    """A finite but exploding loss used to leave ``bnorm.running_var`` infinite: fit
+    succeeded and every trial got the same saturated prediction."""
+    X, y = easy
+    clf = Conv1DEEGClassifier(
+        n_filters_time=3,
+        n_filters=4,
+        kernel_length=5,
+        pool_length=10,
+        pool_stride=5,
+        max_epochs=3,
+        lr=1e10,
+        optimizer="sgd",
+        random_state=0,
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^Conv1DEEGClassifier: training diverged: the network's \S+ became non-finite "
+        r"\(inf or NaN\) in epoch \d+ \(lr=10000000000\.0, optimizer='sgd'\)\. .*lower lr",
+    ):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
 def test_non_finite_probabilities_are_never_turned_into_labels(easy):
     X, y = easy
     clf = Conv2DEEGClassifier(**FAST, random_state=0).fit(X, y)

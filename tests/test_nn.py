@@ -49,6 +49,15 @@ def test_fold_bias_only_in_temporal_conv_is_carried_through_spatial_weights():
     torch.testing.assert_close(stem_1d(x)[0, :, 0], expected)
 
 
+def test_fold_leaves_the_global_random_state_alone():
+    stem_1d = TemporalSpatialStem(3, 4, 4, 5)
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    fold(stem_1d)
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_fold_leaves_the_source_unchanged_and_rejects_other_modules():
     stem_1d = TemporalSpatialStem(3, 4, 4, 5)
     before = {k: v.clone() for k, v in stem_1d.state_dict().items()}

@@ -170,6 +170,18 @@ def test_architecture_change_is_refused(data):
         clf.fit(X2, y2)
 
 
+def test_change_of_n_heads_is_refused(data):
+    # nn.MultiheadAttention's repr and weight shapes do not show num_heads: the change must
+    # still be caught, not silently ignored by continuing the fitted 2-head network.
+    X, y, X2, y2 = data
+    clf = _tiny(ConformerEEGClassifier, warm_start=True).fit(X, y)
+    clf.set_params(n_heads=4)
+    with pytest.raises(ValueError, match=ARCHITECTURE_CHANGED):
+        clf.fit(X2, y2)
+    assert clf.net_.module_.encoder.layers[0].self_attn.num_heads == 2
+    clf.set_params(n_heads=2).fit(X2, y2)  # set back: the warm fit goes ahead
+
+
 def test_bad_finetune():
     X, y = make_easy_data(n_trials=24, n_times=60)
     with pytest.raises(ValueError, match=r"finetune must be one of \['all', 'head'\], got 'top'"):

@@ -131,15 +131,20 @@ def fold(stem: TemporalSpatialStem) -> SpatioTemporalStem:
     -------
     SpatioTemporalStem
         A new stem on the same device and dtype, equal in output up to float rounding.
+        Torch's global random state is left as it was.
     """
     if not isinstance(stem, TemporalSpatialStem):
         raise TypeError(f"fold() expects a TemporalSpatialStem, got {type(stem).__name__}.")
     w_t = stem.temporal.weight[:, 0, 0, :]  # (F1, k)
     w_s = stem.spatial.weight[:, :, :, 0]  # (F2, F1, C)
     has_bias = stem.temporal.bias is not None or stem.spatial.bias is not None
-    folded = SpatioTemporalStem(
-        stem.n_channels, stem.n_filters, stem.kernel_length, bias=has_bias
-    ).to(device=w_t.device, dtype=w_t.dtype)
+    # Built on the CPU (its initial weights are overwritten below) without drawing from
+    # torch's global generator, so folding leaves the caller's random state as it was.
+    with torch.random.fork_rng(devices=[]):
+        folded = SpatioTemporalStem(
+            stem.n_channels, stem.n_filters, stem.kernel_length, bias=has_bias
+        )
+    folded = folded.to(device=w_t.device, dtype=w_t.dtype)
     folded.conv.weight.copy_(torch.einsum("gfc,fk->gck", w_s, w_t))
     if has_bias:
         bias = torch.zeros(stem.n_filters, dtype=w_t.dtype, device=w_t.device)
