@@ -342,6 +342,28 @@ def test_bnci_without_its_data_is_a_clean_error(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "out").exists()  # nothing written for a run that never started
 
 
+def _write_results(folder, rows) -> str:
+    """Write (dataset, subject, model, accuracy, fit_seconds) rows, fold 0 and no error,
+    through the results store into ``folder/results.csv``; return its path."""
+    from sktime_eeg.evaluation import ResultsStore
+
+    frame = pd.DataFrame(rows, columns=["dataset", "subject", "model", "accuracy", "fit_seconds"])
+    frame["fold"] = 0
+    frame["error"] = None
+    folder.mkdir()
+    store = ResultsStore(
+        folder / "results.csv",
+        list(frame.columns),
+        group=("dataset", "subject"),
+        fingerprint=(),
+        shared=(),
+    )
+    store.open()
+    for row in frame.to_dict("records"):
+        store.append(row)
+    return str(folder / "results.csv")
+
+
 def test_stats_command_reanalyses_saved_results(tmp_path, capsys):
     """`sktime-eeg stats` on results of two data sets: per data set and a combined row."""
     rng = np.random.default_rng(0)
@@ -351,29 +373,10 @@ def test_stats_command_reanalyses_saved_results(tmp_path, capsys):
             for model, shift in (("conv1d", 0.0), ("conv2d", 0.01)):
                 acc = 0.7 + 0.01 * subject + shift + rng.normal(0, 0.005)
                 rows.append((dataset, str(subject), model, acc, 10.0 if model == "conv1d" else 1.0))
-    from sktime_eeg.evaluation import ResultsStore
-
-    paths = []
-    for dataset in ("a", "b"):
-        frame = pd.DataFrame(
-            [r for r in rows if r[0] == dataset],
-            columns=["dataset", "subject", "model", "accuracy", "fit_seconds"],
-        )
-        frame["fold"] = 0
-        frame["error"] = None
-        folder = tmp_path / dataset
-        folder.mkdir()
-        store = ResultsStore(
-            folder / "results.csv",
-            list(frame.columns),
-            group=("dataset", "subject"),
-            fingerprint=(),
-            shared=(),
-        )
-        store.open()
-        for row in frame.to_dict("records"):
-            store.append(row)
-        paths.append(str(folder / "results.csv"))
+    paths = [
+        _write_results(tmp_path / dataset, [r for r in rows if r[0] == dataset])
+        for dataset in ("a", "b")
+    ]
     out = tmp_path / "stats"
     assert main(["stats", *paths, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -393,32 +396,17 @@ def test_stats_command_reanalyses_saved_results(tmp_path, capsys):
 def test_stats_command_refuses_two_runs_of_the_same_dataset_and_subjects(tmp_path, capsys):
     """Two `compare` runs on the same data set (e.g. other seeds) both name it "simulated":
     pooled, their rows would be averaged into one run per subject without a word."""
-    from sktime_eeg.evaluation import ResultsStore
-
-    paths = []
-    for run, shift in (("seed0", 0.0), ("seed1", 0.2)):
-        frame = pd.DataFrame(
+    paths = [
+        _write_results(
+            tmp_path / run,
             [
                 ("simulated", str(subject), model, 0.6 + shift + (model == "conv2d") * 0.05, 1.0)
                 for subject in (1, 2, 3)
                 for model in ("conv1d", "conv2d")
             ],
-            columns=["dataset", "subject", "model", "accuracy", "fit_seconds"],
         )
-        frame["fold"] = 0
-        frame["error"] = None
-        (tmp_path / run).mkdir()
-        store = ResultsStore(
-            tmp_path / run / "results.csv",
-            list(frame.columns),
-            group=("dataset", "subject"),
-            fingerprint=(),
-            shared=(),
-        )
-        store.open()
-        for row in frame.to_dict("records"):
-            store.append(row)
-        paths.append(str(tmp_path / run / "results.csv"))
+        for run, shift in (("seed0", 0.0), ("seed1", 0.2))
+    ]
     with pytest.raises(SystemExit) as exit_info:
         main(["stats", *paths, "--out", str(tmp_path / "stats")])
     assert exit_info.value.code == 2
